@@ -1,0 +1,44 @@
+pub mod analyze;
+
+use crate::ExitStatus;
+use distill_graph::{Code, Diagnostic};
+use std::path::{Path, PathBuf};
+
+/// The folders a build usually writes to, in the order `DIR` defaults to them.
+const DEFAULT_DIRS: [&str; 4] = ["dist", ".next", "build", "out"];
+
+/// The build folder the user named, or the first default one present.
+pub fn build_dir(dir: Option<PathBuf>) -> Result<PathBuf, Diagnostic> {
+    if let Some(dir) = dir {
+        return Ok(dir);
+    }
+    DEFAULT_DIRS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_dir())
+        .ok_or_else(|| {
+            Diagnostic::error(
+                Code::InputNotFound,
+                "no build folder given and none of dist/, .next/, build/, out/ here",
+            )
+            .hint("pass the folder your build writes to: `distill analyze path/to/dist`")
+        })
+}
+
+/// Prints diagnostics to stderr, errors last so they are what a person sees.
+pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort_by_key(|d| d.severity);
+    for d in sorted {
+        eprintln!("{d}");
+    }
+}
+
+pub fn fail(d: Diagnostic) -> ExitStatus {
+    print_diagnostics(&[d]);
+    ExitStatus::Error
+}
+
+pub fn display(path: &Path) -> String {
+    path.display().to_string()
+}

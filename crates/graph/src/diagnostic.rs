@@ -1,0 +1,193 @@
+//! Diagnostics with stable codes. Every code a user can see is registered in [`Code`], so they
+//! can grep for it, suppress it and rely on it across versions.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, )*) => {
+        /// The registry of diagnostic codes. Never rename one: users match on the string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $(#[$doc])* $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<Code> {
+                match s { $($code => Some(Code::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The build folder does not exist or is not a folder.
+    InputNotFound = "input/not-found",
+    /// The build folder holds no file that can be analyzed.
+    InputEmpty = "input/empty",
+    /// No known framework layout was recognised; the folder is analyzed as plain assets.
+    InputUnknownLayout = "input/unknown-layout",
+    /// A manifest (Vite or Next.js) is not valid JSON or not of the expected shape.
+    InputBadManifest = "input/bad-manifest",
+    /// A manifest, HTML tag or source-map link points outside the build folder.
+    InputPathOutside = "input/path-outside",
+    /// A manifest or HTML file names a file that is not in the build.
+    InputMissingFile = "input/missing-file",
+    /// A symbolic link leads back into a folder being walked.
+    InputSymlinkLoop = "input/symlink-loop",
+    /// A symbolic link points outside the build folder and was not followed.
+    InputSymlinkOutside = "input/symlink-outside",
+    /// A file or folder could not be read.
+    InputUnreadable = "input/unreadable",
+    /// A file name is not valid UTF-8 and cannot be reported or budgeted reliably.
+    InputNonUtf8Name = "input/non-utf8-name",
+    /// A route or entry whose first-load files could not be determined.
+    InputUnresolvedRoute = "input/unresolved-route",
+    /// A compressed size could not be computed or did not decode back to the file.
+    AnalyzeCompressFailed = "analyze/compress-failed",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let s = String::deserialize(d)?;
+        Code::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown code `{s}`")))
+    }
+}
+
+/// Something a user should know about the input or the run: what happened, to which file,
+/// and what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    /// The file concerned, relative to the build folder when inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity,
+            path: None,
+            line: None,
+            column: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Error, message)
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Warning, message)
+    }
+
+    pub fn info(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Info, message)
+    }
+
+    pub fn at(mut self, path: impl Into<String>) -> Diagnostic {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn at_position(mut self, line: usize, column: usize) -> Diagnostic {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `error[input/bad-manifest]: .vite/manifest.json:3:7: expected `,` or `}`` then a hint line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{level}[{}]: ", self.code)?;
+        if let Some(path) = &self.path {
+            f.write_str(path)?;
+            if let (Some(line), Some(column)) = (self.line, self.column) {
+                write!(f, ":{line}:{column}")?;
+            }
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert!(code.as_str().contains('/'), "{code} has no stage prefix");
+        }
+    }
+
+    #[test]
+    fn display_names_path_position_and_hint() {
+        let d = Diagnostic::error(Code::InputBadManifest, "expected `,`")
+            .at(".vite/manifest.json")
+            .at_position(3, 7)
+            .hint("rebuild with `build.manifest: true`");
+        assert_eq!(
+            d.to_string(),
+            "error[input/bad-manifest]: .vite/manifest.json:3:7: expected `,`\n  hint: rebuild with `build.manifest: true`"
+        );
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains(r#""code":"input/bad-manifest""#), "{json}");
+    }
+}
