@@ -99,6 +99,9 @@ impl Analysis {
     }
 }
 
+/// Compressed length (or why it failed) per (content hash, encoding).
+type Measured<'a> = BTreeMap<(&'a str, Encoding), Result<u64, String>>;
+
 struct Job<'a> {
     hash: &'a str,
     path: &'a str,
@@ -154,8 +157,7 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
             .then(a.encoding.cmp(&b.encoding))
     });
 
-    let results: Mutex<BTreeMap<(&str, Encoding), Result<u64, String>>> =
-        Mutex::new(BTreeMap::new());
+    let results: Mutex<Measured> = Mutex::new(BTreeMap::new());
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
     std::thread::scope(|scope| {

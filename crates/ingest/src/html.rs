@@ -16,7 +16,7 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build) {
         .collect();
     let mut sets = Vec::new();
     for doc in documents {
-        let Some(starts) = html_starts(ctx, &doc, "/") else {
+        let Some(starts) = html_starts(ctx, &doc, &|doc, url| paths::resolve(doc, url, "/")) else {
             continue;
         };
         if starts.scripts.is_empty() && starts.styles.is_empty() {
@@ -75,8 +75,13 @@ pub(crate) struct HtmlStarts {
     pub nomodule: Vec<String>,
 }
 
-/// The files an HTML document loads first. References that leave the build are reported.
-pub(crate) fn html_starts(ctx: &mut Context, doc: &str, base: &str) -> Option<HtmlStarts> {
+/// The files an HTML document loads first; `locate` maps a URL in `doc` to a build path.
+/// References that leave the build are reported.
+pub(crate) fn html_starts(
+    ctx: &mut Context,
+    doc: &str,
+    locate: &dyn Fn(&str, &str) -> Option<String>,
+) -> Option<HtmlStarts> {
     let text = ctx.read_text(doc, Code::InputMissingFile)?;
     let mut starts = HtmlStarts::default();
     for tag in scan::html_tags(&text) {
@@ -102,12 +107,9 @@ pub(crate) fn html_starts(ctx: &mut Context, doc: &str, base: &str) -> Option<Ht
             }
             _ => continue,
         };
-        match paths::resolve(doc, url, base) {
-            Some(path) if ctx.has(&path) => {
-                if !list.contains(&path) {
-                    list.push(path);
-                }
-            }
+        match locate(doc, url) {
+            Some(path) if ctx.has(&path) && list.contains(&path) => {}
+            Some(path) if ctx.has(&path) => list.push(path),
             Some(path) => ctx.diags.push(
                 distill_graph::Diagnostic::warning(
                     Code::InputMissingFile,

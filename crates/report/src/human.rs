@@ -137,6 +137,9 @@ impl Table {
                 *w = (*w).max(c.chars().count());
             }
         }
+        for (_, title) in &self.sections {
+            widths[0] = widths[0].max(title.chars().count());
+        }
         widths[0] = widths[0].min(72);
         let line = |cells: &[String], out: &mut dyn Write| -> io::Result<()> {
             let mut s = String::new();

@@ -1,0 +1,12 @@
+//! End-to-end tests of the `distill` binary on real build outputs.
+//!
+//! Fixture builds come from `fixtures/build.sh` (real Vite and Next.js from npm). A test that
+//! needs one builds it on demand when Node.js is available, and otherwise skips with a printed
+//! reason, unless `DISTILL_REQUIRE_NODE=1` (set by `.ci/run`) makes that a failure.
+
+mod util;
+
+mod bad_input;
+mod next;
+mod sizes;
+mod vite;

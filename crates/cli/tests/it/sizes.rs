@@ -1,0 +1,97 @@
+use crate::util::*;
+use distill_compress::{Settings, compress};
+use distill_graph::Encoding;
+use std::io::Read;
+
+fn decode(encoding: Encoding, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match encoding {
+        Encoding::Raw => out.extend_from_slice(bytes),
+        Encoding::Gzip => {
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Encoding::Brotli => {
+            brotli_decompressor::Decompressor::new(bytes, 4096)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Encoding::Zstd => {
+            // The 8 MiB window limit browsers apply.
+            let mut d = zstd::stream::Decoder::new(bytes).unwrap();
+            d.window_log_max(23).unwrap();
+            d.read_to_end(&mut out).unwrap();
+        }
+    }
+    out
+}
+
+/// Every reported size is the length of a stream that independent decoders turn back into the
+/// file on disk, and maps are never measured as payload.
+#[test]
+fn demo_sizes_decode_back_to_the_files() {
+    let dist = demo();
+    let report = analyze_json(&dist, &[]);
+    let encoders: Vec<&str> = report["encoders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["encoding"].as_str().unwrap())
+        .collect();
+    assert_eq!(encoders, ["gzip", "brotli", "zstd"]);
+    let mut checked = 0;
+    for f in report["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let bytes = std::fs::read(dist.join(path)).unwrap();
+        assert_eq!(
+            f["sizes"]["raw"].as_u64().unwrap(),
+            bytes.len() as u64,
+            "{path}"
+        );
+        if f["kind"] == "map" {
+            assert!(
+                f["sizes"].get("gzip").is_none(),
+                "{path}: maps are not payload"
+            );
+            continue;
+        }
+        for encoding in [Encoding::Gzip, Encoding::Brotli, Encoding::Zstd] {
+            let stream = compress(encoding, &bytes, &Settings::default()).unwrap();
+            assert_eq!(decode(encoding, &stream), bytes, "{path} {encoding:?}");
+            assert_eq!(
+                f["sizes"][encoding.as_str()].as_u64().unwrap(),
+                stream.len() as u64,
+                "{path} {encoding:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} payload files in the demo");
+}
+
+#[test]
+fn raw_only_analysis_has_no_compressed_numbers() {
+    let report = analyze_json(&demo(), &["--encodings", "raw"]);
+    assert!(report["encoders"].as_array().unwrap().is_empty());
+    for f in report["files"].as_array().unwrap() {
+        assert!(f["sizes"].get("brotli").is_none());
+    }
+}
+
+/// Load-set sums are the sums of their files.
+#[test]
+fn entry_totals_add_up() {
+    let report = analyze_json(&demo(), &["--encodings", "raw,gzip"]);
+    for entry in report["entries"].as_array().unwrap() {
+        for (list, sizes) in [("initial", "initialSizes"), ("lazy", "lazySizes")] {
+            let (mut raw, mut gzip) = (0, 0);
+            for p in strings(&entry[list]) {
+                raw += file(&report, &p)["sizes"]["raw"].as_u64().unwrap();
+                gzip += file(&report, &p)["sizes"]["gzip"].as_u64().unwrap();
+            }
+            assert_eq!(entry[sizes]["raw"].as_u64().unwrap(), raw);
+            assert_eq!(entry[sizes]["gzip"].as_u64().unwrap(), gzip);
+        }
+    }
+}
