@@ -26,7 +26,124 @@ pub struct Report {
     pub totals: BTreeMap<String, KindTotal>,
     /// Server-only files seen and left out of every client number.
     pub server_files: u64,
+    /// Packages present in several chunks, or in several versions or copies (issue 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<Duplicate>,
+    /// Budget verdicts, when budgets were checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<BudgetsReport>,
+    /// This build against a baseline report, matched by identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Diff>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One original module's share of a file (or a bucket such as `(unmapped)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleReport {
+    /// Normalized source path (`node_modules/react-dom/cjs/react-dom.production.js`,
+    /// `src/routes/About.jsx`), or a bucket name in parentheses: `(unmapped)`,
+    /// `(sourceMappingURL)`, `(no source map)`.
+    pub source: String,
+    /// npm package name (`react-dom`, `@mui/material`), or for the app's own code its folder
+    /// prefixed with `(app)`; `None` for buckets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Version from the path when it carries one (pnpm's `.pnpm/<name>@<version>/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub raw: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzip: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brotli: Option<u64>,
+    /// How the compressed shares were obtained: `measured` or `proportional`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// A package that costs bytes more than once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Duplicate {
+    pub package: String,
+    /// `chunks` (the same package bundled into several chunks), `versions` (several versions)
+    /// or `copies` (several copies of one version, e.g. nested `node_modules`).
+    pub kind: String,
+    /// Versions seen, when known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+    /// The files that carry the package.
+    pub files: Vec<String>,
+    /// All bytes of the package across those files.
+    pub sizes: Sizes,
+    /// Bytes beyond the single largest copy: what removing the duplication would save.
+    pub wasted: Sizes,
+}
+
+/// Budget verdicts and the settings they were computed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetsReport {
+    /// The budgets file as given.
+    pub source: String,
+    pub verdicts: Vec<Verdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// The budget's name; for `each` budgets one verdict per file, named `<budget> › <file>`.
+    pub name: String,
+    pub budget: String,
+    /// `pass`, `warn`, `fail` or `empty` (the selection matched no file).
+    pub status: String,
+    /// `size`, `count` or `growth`.
+    pub metric: String,
+    /// `none`, `gzip`, `brotli` or `zstd`.
+    pub compression: String,
+    pub actual: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u64>,
+    /// For growth: the baseline value compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<u64>,
+    pub files: Vec<String>,
+    pub message: String,
+}
+
+/// Every file of this build and of the baseline, matched by identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    /// The baseline report as given.
+    pub baseline: String,
+    pub files: Vec<FileDiff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileDiff {
+    /// Path in this build; `None` for a removed file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Path in the baseline; `None` for a new file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_path: Option<String>,
+    /// `same`, `grew`, `shrank`, `new` or `removed`.
+    pub status: String,
+    /// How the two were matched: `key`, `name`, `modules` or `hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Sizes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Sizes>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +164,10 @@ pub struct FileReport {
     pub source_map: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Where the file's bytes come from (scripts and stylesheets); their `raw` add up to the
+    /// file's size exactly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<ModuleReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +204,7 @@ impl Report {
                 sizes: analysis.sizes(&f.path).unwrap_or_default(),
                 source_map: f.source_map.clone(),
                 key: f.key.clone(),
+                modules: Vec::new(),
             })
             .collect();
         let set = |s: &LoadSet| LoadSetReport {
@@ -109,6 +231,9 @@ impl Report {
             routes: build.routes.iter().map(set).collect(),
             totals: kind_totals(analysis),
             server_files: build.server_files,
+            duplicates: Vec::new(),
+            budgets: None,
+            diff: None,
             diagnostics: diagnostics.to_vec(),
         }
     }
