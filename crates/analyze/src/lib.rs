@@ -7,6 +7,10 @@
 //! last on its own. Identical files (same hash) are compressed once. Source maps are measured
 //! raw only: they are not sent to browsers.
 //!
+//! Then every script and stylesheet is attributed through its source map to original modules
+//! and packages, raw and compressed ([`attribution`]), and packages that cost bytes more than
+//! once are listed ([`duplicates`]).
+//!
 //! ```
 //! use distill_analyze::{analyze, Options};
 //! use distill_graph::Encoding;
@@ -20,6 +24,14 @@
 //! assert!(sizes.brotli.is_none());
 //! ```
 
+pub mod attribution;
+pub mod duplicates;
+pub mod packages;
+pub mod sourcemap;
+
+pub use attribution::{FileAttribution, MapStatus, ModuleShare, ShareMethod};
+pub use duplicates::{Duplicate, DuplicateKind};
+
 use distill_compress::{EncoderInfo, Settings, compressed_len};
 use distill_graph::{Build, Code, Diagnostic, Encoding, FileKind, LoadSet, Sizes};
 use distill_ingest::FileSource;
@@ -32,6 +44,20 @@ pub struct Options {
     /// Encodings to measure besides raw.
     pub encodings: Vec<Encoding>,
     pub settings: Settings,
+    /// Whether and how far to attribute bytes to modules through source maps.
+    pub attribution: Attribution,
+    /// Source maps larger than this are not read (`map/too-large`); their file is `(unmapped)`.
+    pub max_map_bytes: u64,
+}
+
+/// How much source-map attribution to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    Off,
+    /// Raw bytes per module only.
+    Raw,
+    /// Raw bytes and each module's share of the gzip and brotli sizes.
+    Compressed,
 }
 
 impl Options {
@@ -43,6 +69,8 @@ impl Options {
                 .filter(|e| *e != Encoding::Raw)
                 .collect(),
             settings: Settings::default(),
+            attribution: Attribution::Compressed,
+            max_map_bytes: 512 << 20,
         }
     }
 }
@@ -64,6 +92,10 @@ pub struct Analysis {
     /// The encoder and level behind each encoding.
     pub encoders: Vec<EncoderInfo>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Scripts and stylesheets by path: where their bytes come from. Empty when attribution is off.
+    pub attribution: BTreeMap<String, FileAttribution>,
+    /// Packages that cost bytes more than once, most wasteful first.
+    pub duplicates: Vec<Duplicate>,
 }
 
 impl Analysis {
@@ -220,12 +252,29 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
         .iter()
         .map(|e| options.settings.describe(*e))
         .collect();
+    let (attribution, duplicates) = if options.attribution == Attribution::Off {
+        (BTreeMap::new(), Vec::new())
+    } else {
+        let (attribution, diags) = attribution::attribute_build(
+            source,
+            &build,
+            &file_sizes,
+            &options.settings,
+            options.attribution == Attribution::Compressed,
+            options.max_map_bytes,
+        );
+        diagnostics.extend(diags);
+        let duplicates = duplicates::find(&attribution);
+        (attribution, duplicates)
+    };
     Analysis {
         build,
         file_sizes,
         encodings,
         encoders,
         diagnostics,
+        attribution,
+        duplicates,
     }
 }
 

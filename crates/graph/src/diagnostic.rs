@@ -57,6 +57,16 @@ codes! {
     InputUnresolvedRoute = "input/unresolved-route",
     /// A compressed size could not be computed or did not decode back to the file.
     AnalyzeCompressFailed = "analyze/compress-failed",
+    /// A source map is not JSON, not version 3, has bad VLQ or lacks `sources`/`mappings`; the
+    /// file is attributed as `(unmapped)`.
+    MapMalformed = "map/malformed",
+    /// A source map's mappings name a source or name index it does not have.
+    MapOutOfRange = "map/out-of-range",
+    /// A source map describes another file: its `file` differs, or its mappings go past the
+    /// file's lines or line ends.
+    MapMismatch = "map/mismatch",
+    /// A source map is larger than the limit attribution reads; the file is `(unmapped)`.
+    MapTooLarge = "map/too-large",
 }
 
 impl fmt::Display for Code {

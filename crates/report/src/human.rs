@@ -3,8 +3,9 @@
 
 use crate::format_bytes;
 use crate::json::kind_totals;
-use distill_analyze::Analysis;
+use distill_analyze::{Analysis, DuplicateKind, MapStatus};
 use distill_graph::{Encoding, FileKind, Sizes};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 #[derive(Debug, Clone)]
@@ -74,6 +75,8 @@ pub fn write(analysis: &Analysis, options: &Options, out: &mut dyn Write) -> io:
         }
     }
 
+    attribution_sections(analysis, options.top, &mut table);
+
     table.section("Totals by kind (source maps excluded)");
     let totals = kind_totals(analysis);
     let mut all = Sizes::zero(&analysis.encodings);
@@ -85,11 +88,126 @@ pub fn write(analysis: &Analysis, options: &Options, out: &mut dyn Write) -> io:
     }
     table.row("all", count, all);
     table.print(out)?;
+    attribution_notes(analysis, out)?;
     if build.server_files > 0 {
         writeln!(
             out,
             "\n{} server-only files not counted (they never reach a browser)",
             build.server_files
+        )?;
+    }
+    Ok(())
+}
+
+/// Largest packages and modules across the build (from source maps), and duplicated packages.
+fn attribution_sections(analysis: &Analysis, top: usize, table: &mut Table) {
+    if analysis.attribution.is_empty() || top == 0 {
+        return;
+    }
+    // Packages (buckets such as `(unmapped)` stand for themselves) and modules, each with the
+    // files they appear in.
+    let mut packages: BTreeMap<String, (Sizes, BTreeSet<&str>)> = BTreeMap::new();
+    let mut modules: BTreeMap<&str, (Sizes, BTreeSet<&str>)> = BTreeMap::new();
+    let zero = Sizes::zero(&[Encoding::Gzip, Encoding::Brotli]);
+    for (path, a) in &analysis.attribution {
+        for m in &a.modules {
+            let name = match (&m.package, &m.version) {
+                (Some(p), Some(v)) => format!("{p}@{v}"),
+                (Some(p), None) => p.clone(),
+                (None, _) => m.source.clone(),
+            };
+            let p = packages.entry(name).or_insert((zero, BTreeSet::new()));
+            p.0 += m.sizes();
+            p.1.insert(path);
+            let e = modules.entry(&m.source).or_insert((zero, BTreeSet::new()));
+            e.0 += m.sizes();
+            e.1.insert(path);
+        }
+    }
+    let mut packages: Vec<_> = packages.into_iter().collect();
+    packages.sort_by(|a, b| b.1.0.raw.cmp(&a.1.0.raw).then_with(|| a.0.cmp(&b.0)));
+    table.section(&format!(
+        "Largest packages (of {}; scripts and stylesheets, by source map)",
+        packages.len()
+    ));
+    for (name, (sizes, files)) in packages.iter().take(top) {
+        table.row(name, files.len(), *sizes);
+    }
+    let mut modules: Vec<_> = modules
+        .into_iter()
+        .filter(|(source, _)| !source.starts_with('('))
+        .collect();
+    modules.sort_by(|a, b| b.1.0.raw.cmp(&a.1.0.raw).then_with(|| a.0.cmp(b.0)));
+    if !modules.is_empty() {
+        table.section(&format!("Largest modules (of {})", modules.len()));
+        for (source, (sizes, files)) in modules.iter().take(top) {
+            table.row(source, files.len(), *sizes);
+        }
+    }
+    if !analysis.duplicates.is_empty() {
+        table.section("Duplicated packages (bytes wasted)");
+        for d in analysis.duplicates.iter().take(top) {
+            let versions = if d.versions.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", d.versions.join(", "))
+            };
+            let what = match d.kind {
+                DuplicateKind::Chunks => "same modules in several files",
+                DuplicateKind::Versions => "several versions",
+                DuplicateKind::Copies => "several copies",
+            };
+            table.row(
+                &format!("{}{versions} ({what})", d.package),
+                d.files.len(),
+                d.wasted,
+            );
+        }
+    }
+}
+
+/// What the attribution numbers mean and what they could not cover.
+fn attribution_notes(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    if analysis.attribution.is_empty() {
+        return Ok(());
+    }
+    let (mut no_map, mut unusable, mut no_map_bytes) = (0, 0, 0);
+    for (path, a) in &analysis.attribution {
+        match a.map {
+            MapStatus::NoMap => {
+                no_map += 1;
+                no_map_bytes += analysis.sizes(path).map_or(0, |s| s.raw);
+            }
+            MapStatus::Unusable => unusable += 1,
+            MapStatus::Mapped => {}
+        }
+    }
+    writeln!(out)?;
+    if no_map > 0 {
+        writeln!(
+            out,
+            "{no_map} scripts/stylesheets ({}) have no source map: counted as `(no source map)`",
+            format_bytes(no_map_bytes)
+        )?;
+    }
+    if unusable > 0 {
+        writeln!(
+            out,
+            "{unusable} name a source map that is missing or unusable: counted as `(unmapped)` (see warnings)"
+        )?;
+    }
+    let compressed = analysis
+        .attribution
+        .values()
+        .flat_map(|a| &a.modules)
+        .any(|m| m.method.is_some());
+    if compressed {
+        writeln!(
+            out,
+            "Package and module gzip/brotli sizes are shares of each file's real size: modules of 4 kB or 2% of a file \
+             and more are compressed on their own (brotli at quality {} as a proxy), the rest split by raw bytes, \
+             then all scaled to add up to the file",
+            distill_analyze::attribution::BROTLI_PROXY_QUALITY
         )?;
     }
     Ok(())

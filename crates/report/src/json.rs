@@ -204,7 +204,11 @@ impl Report {
                 sizes: analysis.sizes(&f.path).unwrap_or_default(),
                 source_map: f.source_map.clone(),
                 key: f.key.clone(),
-                modules: Vec::new(),
+                modules: analysis
+                    .attribution
+                    .get(&f.path)
+                    .map(|a| a.modules.iter().map(ModuleReport::from).collect())
+                    .unwrap_or_default(),
             })
             .collect();
         let set = |s: &LoadSet| LoadSetReport {
@@ -231,10 +235,37 @@ impl Report {
             routes: build.routes.iter().map(set).collect(),
             totals: kind_totals(analysis),
             server_files: build.server_files,
-            duplicates: Vec::new(),
+            duplicates: analysis.duplicates.iter().map(Duplicate::from).collect(),
             budgets: None,
             diff: None,
             diagnostics: diagnostics.to_vec(),
+        }
+    }
+}
+
+impl From<&distill_analyze::ModuleShare> for ModuleReport {
+    fn from(m: &distill_analyze::ModuleShare) -> ModuleReport {
+        ModuleReport {
+            source: m.source.clone(),
+            package: m.package.clone(),
+            version: m.version.clone(),
+            raw: m.raw,
+            gzip: m.gzip,
+            brotli: m.brotli,
+            method: m.method.map(|m| m.as_str().to_owned()),
+        }
+    }
+}
+
+impl From<&distill_analyze::Duplicate> for Duplicate {
+    fn from(d: &distill_analyze::Duplicate) -> Duplicate {
+        Duplicate {
+            package: d.package.clone(),
+            kind: d.kind.as_str().to_owned(),
+            versions: d.versions.clone(),
+            files: d.files.clone(),
+            sizes: d.sizes,
+            wasted: d.wasted,
         }
     }
 }
