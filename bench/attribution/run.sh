@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Source-map attribution: distill against source-map-explorer 2.5.3 on the same build, same run.
 #
-#   bench/attribution/run.sh [BUILD_DIR] [RUNS]
+#   [RUNS=N] bench/attribution/run.sh [BUILD_DIR]
 #
 # BUILD_DIR defaults to the largest fixture build present (by bytes of mapped scripts and
-# stylesheets). Each tool runs RUNS times (default 5); the median wall time and the median peak
+# stylesheets). Each tool runs once untimed, then RUNS times (default 5); the median wall time
+# (date +%s%N around the run) and the median peak
 # RSS (GNU time's "Maximum resident set size") are reported, with the ratios.
 #
 # source-map-explorer runs with --no-border-checks (its default mode fails on every current Vite
@@ -15,7 +16,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-runs="${2:-5}"
+runs="${RUNS:-5}"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
 
@@ -29,7 +30,7 @@ mapped_files() {
   (cd "$1" && find . \( -path ./cache -o -path ./server -o -path ./node_modules \) -prune -o \
       -type f \( -name '*.js' -o -name '*.css' \) -print |
     sed 's|^\./||' | sort | while read -r f; do
-      tail -c 4096 "$f" | grep -q 'sourceMappingURL=' && echo "$f"
+      if grep -q 'sourceMappingURL=' <(tail -c 4096 "$f"); then echo "$f"; fi
     done)
 }
 

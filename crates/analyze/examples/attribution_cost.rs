@@ -15,6 +15,14 @@ fn main() {
         .next()
         .map_or(5, |r| r.parse().expect("RUNS is a number"));
     let source = FsSource::open(std::path::Path::new(&dir)).expect("a build folder");
+    let mut ingest_times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(ingest(&source).expect("ingest"));
+            start.elapsed()
+        })
+        .collect();
+    ingest_times.sort();
     let build = ingest(&source).expect("ingest").build;
     let median = |encodings: &[Encoding], attribution: Attribution| -> Duration {
         let options = Options {
@@ -39,8 +47,12 @@ fn main() {
     let off = median(&enc, Attribution::Off);
     let raw = median(&enc, Attribution::Raw);
     let compressed = median(&enc, Attribution::Compressed);
-    println!("| analysis (after ingest), median of {runs} | time |");
+    println!("| in one process, median of {runs} | time |");
     println!("|---|---|");
+    println!(
+        "| ingest (walk, read and hash every file) | {} |",
+        ms(ingest_times[runs / 2])
+    );
     println!("| raw sizes only | {} |", ms(raw_off));
     println!("| raw sizes + raw attribution | {} |", ms(raw_on));
     println!("| gzip + brotli sizes | {} |", ms(off));

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     Success,
-    #[allow(dead_code, reason = "returned by `check` when a budget fails")]
     Failure,
     Error,
 }
@@ -30,6 +29,8 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Analyze(args) => commands::analyze::run(args),
+        args::Command::Check(args) => commands::check::run(args),
+        args::Command::Budgets(command) => commands::budgets::run(command),
     };
     match result {
         Ok(status) => status.into(),

@@ -57,6 +57,16 @@ codes! {
     InputUnresolvedRoute = "input/unresolved-route",
     /// A compressed size could not be computed or did not decode back to the file.
     AnalyzeCompressFailed = "analyze/compress-failed",
+    /// A budget's `max`, `min` or `growth.max` is exceeded (exit 1).
+    BudgetExceeded = "budget/exceeded",
+    /// A budget's `warn` or `growth.warn` level is exceeded.
+    BudgetWarning = "budget/warning",
+    /// A budget selects no file: reported, never silently passed.
+    BudgetEmpty = "budget/empty",
+    /// The budgets file is malformed or cannot be evaluated (exit 2).
+    BudgetConfig = "budget/config",
+    /// The baseline report cannot be read or is of another schema version (exit 2).
+    BudgetBaseline = "budget/baseline",
     /// A source map is not JSON, not version 3, has bad VLQ or lacks `sources`/`mappings`; the
     /// file is attributed as `(unmapped)`.
     MapMalformed = "map/malformed",

@@ -13,6 +13,7 @@
 //! ```
 
 mod diagnostic;
+pub mod identity;
 mod size;
 
 pub use diagnostic::{Code, Diagnostic, Severity};

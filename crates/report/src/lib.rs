@@ -1,8 +1,14 @@
 //! Reports: one analysis rendered in every format, one file per format. Renderers write to
 //! `&mut impl Write` and never touch the file system.
 
+pub mod diff;
+pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod verdicts;
 
 /// `1234` → `1.23 kB`, `999` → `999 B`: decimal units (1 kB = 1000 B), as size budgets are written.
 pub fn format_bytes(n: u64) -> String {

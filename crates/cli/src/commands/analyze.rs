@@ -6,7 +6,7 @@ use crate::{ExitStatus, writer};
 use anyhow::Result;
 use distill_analyze::{Options, analyze};
 use distill_ingest::{FsSource, ingest};
-use distill_report::{human, json};
+use distill_report::{html, human, json};
 use std::io::Write;
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitStatus> {
@@ -26,9 +26,13 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitStatus> {
     let mut diagnostics = ingested.diagnostics;
     diagnostics.extend(analysis.diagnostics.iter().cloned());
 
-    if let Some(path) = &args.json {
-        let report = json::Report::from_analysis(&analysis, &diagnostics);
-        writer::write_atomic(path, |out| json::write(&report, out))?;
+    let report = (args.json.is_some() || args.html.is_some())
+        .then(|| json::Report::from_analysis(&analysis, &diagnostics));
+    if let (Some(path), Some(report)) = (&args.json, &report) {
+        writer::write_atomic(path, |out| json::write(report, out))?;
+    }
+    if let (Some(path), Some(report)) = (&args.html, &report) {
+        writer::write_atomic(path, |out| html::write(report, out))?;
     }
     if !args.quiet {
         let stdout = std::io::stdout();

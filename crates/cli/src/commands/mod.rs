@@ -1,4 +1,6 @@
 pub mod analyze;
+pub mod budgets;
+pub mod check;
 
 use crate::ExitStatus;
 use distill_graph::{Code, Diagnostic};
@@ -37,6 +39,25 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
 pub fn fail(d: Diagnostic) -> ExitStatus {
     print_diagnostics(&[d]);
     ExitStatus::Error
+}
+
+/// Ingests and measures the build folder; an `Err` is the exit status after its diagnostic
+/// was printed. Diagnostics of the run come back with the analysis.
+pub fn load(
+    dir: Option<PathBuf>,
+    encodings: &[distill_graph::Encoding],
+) -> Result<(PathBuf, distill_analyze::Analysis, Vec<Diagnostic>), ExitStatus> {
+    let dir = build_dir(dir).map_err(fail)?;
+    let source = distill_ingest::FsSource::open(&dir).map_err(fail)?;
+    let ingested = distill_ingest::ingest(&source).map_err(|d| fail(d.at(display(&dir))))?;
+    let analysis = distill_analyze::analyze(
+        &source,
+        ingested.build,
+        &distill_analyze::Options::with(encodings),
+    );
+    let mut diagnostics = ingested.diagnostics;
+    diagnostics.extend(analysis.diagnostics.iter().cloned());
+    Ok((dir, analysis, diagnostics))
 }
 
 pub fn display(path: &Path) -> String {

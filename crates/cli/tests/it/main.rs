@@ -8,6 +8,8 @@ mod util;
 
 mod attribution;
 mod bad_input;
+mod check;
+mod html;
 mod next;
 mod sizes;
 mod vite;

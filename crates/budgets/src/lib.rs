@@ -1,0 +1,244 @@
+//! Size budgets: the `budgets.json` schema, readers of other tools' budget files, and the pure
+//! evaluation of budgets against a report and an optional baseline report.
+//!
+//! ```
+//! use distill_budgets::parse;
+//! let file = parse(r#"{"budgets": [{"name": "js", "select": {"types": ["script"]}, "max": "300 kB"}]}"#).unwrap();
+//! assert_eq!(file.budgets[0].max.unwrap().0, 300_000);
+//! let err = parse(r#"{"budgets": [{"name": "js", "max": "300 KB"}]}"#).unwrap_err();
+//! assert_eq!(err.path, "budgets[0].max");
+//! assert_eq!(err.budget.as_deref(), Some("js"));
+//! ```
+
+mod eval;
+pub mod import;
+mod schema;
+mod select;
+mod size;
+
+pub use eval::evaluate;
+pub use schema::{
+    Budget, BudgetsFile, Compression, GrowthLimits, Kind, Scope, Select, json_schema,
+};
+pub use select::select;
+pub use size::{Growth, Size};
+
+use distill_graph::Encoding;
+use std::fmt;
+
+/// A budgets file that cannot be used: where (JSON path, budget name, line and column) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// `budgets[3].max`, or empty for the whole file.
+    pub path: String,
+    pub budget: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(b) = &self.budget {
+            write!(f, "budget `{b}`: ")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Parses `budgets.json`. Errors name the JSON path and the budget.
+pub fn parse(text: &str) -> Result<BudgetsFile, ConfigError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ConfigError {
+        path: String::new(),
+        budget: None,
+        line: Some(e.line()),
+        column: Some(e.column()),
+        message: format!(
+            "malformed JSON: {}",
+            e.to_string().split(" at line ").next().unwrap_or_default()
+        ),
+    })?;
+    from_value(&value)
+}
+
+/// Deserializes budgets from JSON already parsed (e.g. the `"distill"` key of `package.json`).
+pub fn from_value(value: &serde_json::Value) -> Result<BudgetsFile, ConfigError> {
+    let file: BudgetsFile = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        ConfigError {
+            budget: budget_name_at(value, &path),
+            path,
+            line: None,
+            column: None,
+            message: e.into_inner().to_string(),
+        }
+    })?;
+    for (i, b) in file.budgets.iter().enumerate() {
+        let err = |path: &str, message: &str| ConfigError {
+            path: format!("budgets[{i}]{path}"),
+            budget: Some(b.name.clone()),
+            line: None,
+            column: None,
+            message: message.to_owned(),
+        };
+        if b.max.is_none()
+            && b.warn.is_none()
+            && b.min.is_none()
+            && b.max_count.is_none()
+            && b.growth.is_none()
+        {
+            return Err(err(
+                "",
+                "sets no limit; give `max`, `warn`, `min`, `maxCount` or `growth`",
+            ));
+        }
+        if let (Some(max), Some(warn)) = (b.max, b.warn)
+            && warn > max
+        {
+            return Err(err(
+                ".warn",
+                &format!("warns at {warn}, above its max of {max}; the warning could never show"),
+            ));
+        }
+        if let Some(g) = &b.growth
+            && g.warn.is_none()
+            && g.max.is_none()
+        {
+            return Err(err(".growth", "sets neither `warn` nor `max`"));
+        }
+    }
+    Ok(file)
+}
+
+/// `budgets[3].select.files[0]` → the `name` of `budgets[3]`.
+fn budget_name_at(value: &serde_json::Value, path: &str) -> Option<String> {
+    let rest = path.strip_prefix("budgets[")?;
+    let index: usize = rest[..rest.find(']')?].parse().ok()?;
+    value
+        .get("budgets")?
+        .get(index)?
+        .get("name")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+impl BudgetsFile {
+    /// The encoding a budget is measured in.
+    pub fn compression_of(&self, budget: &Budget) -> Compression {
+        budget
+            .compression
+            .or(self.compression)
+            .unwrap_or(Compression::Brotli)
+    }
+
+    /// Every encoding some budget needs, so analysis measures exactly those.
+    pub fn encodings(&self) -> Vec<Encoding> {
+        let mut out: Vec<Encoding> = self
+            .budgets
+            .iter()
+            .map(|b| self.compression_of(b).encoding())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub fn needs_baseline(&self) -> Option<&Budget> {
+        self.budgets.iter().find(|b| b.growth.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_budget_and_the_path() {
+        let cases = [
+            (
+                r#"{"budgets": [{"name": "a", "max": "1 kB", "colour": "red"}]}"#,
+                "budgets[0].colour",
+                "unknown field `colour`",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "max": "1 kB"}, {"name": "b", "max": 300}]}"#,
+                "budgets[1].max",
+                "expected a string",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "select": {"scope": "first"}, "max": "1 kB"}]}"#,
+                "budgets[0].select.scope",
+                "unknown variant `first`",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "select": {"types": ["script", "js"]}, "max": "1 kB"}]}"#,
+                "budgets[0].select.types[1]",
+                "unknown variant `js`",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "growth": {"max": "10%"}}]}"#,
+                "budgets[0].growth.max",
+                "not a growth limit",
+            ),
+            (
+                r#"{"budgets": [{"name": "a"}]}"#,
+                "budgets[0]",
+                "sets no limit",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "max": "1 kB", "warn": "2 kB"}]}"#,
+                "budgets[0].warn",
+                "above its max",
+            ),
+            (r#"{"budget": []}"#, "budget", "unknown field `budget`"),
+        ];
+        for (text, path, message) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.path, path, "{text}");
+            assert!(e.message.contains(message), "{text}: {}", e.message);
+            if path.starts_with("budgets[") {
+                assert!(e.budget.is_some(), "{text}");
+                assert!(e.to_string().starts_with("budget `"), "{e}");
+            }
+        }
+        let e = parse("{\n  \"budgets\": [,]\n}").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(15)));
+    }
+
+    #[test]
+    fn encodings_follow_budgets() {
+        let f = parse(r#"{"compression": "gzip", "budgets": [{"name": "a", "max": "1 kB"}, {"name": "b", "max": "1 kB", "compression": "none"}]}"#).unwrap();
+        assert_eq!(f.encodings(), [Encoding::Raw, Encoding::Gzip]);
+        let f = parse(r#"{"budgets": [{"name": "a", "max": "1 kB"}]}"#).unwrap();
+        assert_eq!(f.encodings(), [Encoding::Brotli], "brotli by default");
+    }
+}
+
+#[cfg(test)]
+mod schema_file {
+    /// `budgets.schema.json` at the repository root is generated from the types that parse
+    /// budgets; regenerate it with `cargo run -- budgets schema > budgets.schema.json`.
+    #[test]
+    fn committed_schema_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../budgets.schema.json");
+        let committed =
+            std::fs::read_to_string(path).expect("budgets.schema.json at the repository root");
+        assert!(
+            committed == super::json_schema(),
+            "budgets.schema.json is out of date: run `cargo run -- budgets schema > budgets.schema.json`"
+        );
+    }
+
+    #[test]
+    fn the_example_parses() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../budgets.example.json");
+        let file = super::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(file.budgets.len() >= 9);
+    }
+}

@@ -1,0 +1,250 @@
+//! Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments: budget verdicts, first-load
+//! sizes per entry/route, and changes against the baseline. GitHub refuses summaries and
+//! comments over 65,536 characters, so rows stop before that with a note.
+
+use crate::format_bytes;
+use crate::json::{Report, Verdict};
+use distill_graph::{Encoding, Sizes};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// GitHub's limit for a comment body or one step summary.
+pub const LIMIT: usize = 65_536;
+/// Room kept for the closing note and the tail of the document.
+const RESERVE: usize = 1_024;
+
+fn icon(status: &str) -> &'static str {
+    match status {
+        "pass" => "✅",
+        "warn" => "⚠️",
+        "fail" => "❌",
+        _ => "⭕",
+    }
+}
+
+/// Markdown table cells: pipes and line breaks would break the table; `<` would be HTML.
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
+
+fn delta(before: u64, after: u64) -> String {
+    let d = after as i64 - before as i64;
+    if d == 0 {
+        return "±0".into();
+    }
+    let pct = if before > 0 {
+        format!(" ({:+.1}%)", d as f64 * 100.0 / before as f64)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{}{pct}",
+        if d > 0 { "+" } else { "−" },
+        format_bytes(d.unsigned_abs())
+    )
+}
+
+fn main_encoding(report: &Report) -> Encoding {
+    [Encoding::Brotli, Encoding::Gzip, Encoding::Zstd]
+        .into_iter()
+        .find(|e| report.encoders.iter().any(|x| x.encoding == *e))
+        .unwrap_or(Encoding::Raw)
+}
+
+fn size(s: &Sizes, e: Encoding) -> u64 {
+    s.get(e).unwrap_or(s.raw)
+}
+
+/// Renders the whole document, truncated to fit under [`LIMIT`] characters.
+pub fn render(report: &Report) -> String {
+    let mut doc = Doc {
+        text: String::new(),
+        truncated: 0,
+    };
+    let verdicts: &[Verdict] = report.budgets.as_ref().map_or(&[], |b| &b.verdicts);
+    let count = |s: &str| verdicts.iter().filter(|v| v.status == s).count();
+    let title = if verdicts.is_empty() {
+        "distill: bundle size".to_owned()
+    } else if count("fail") > 0 {
+        format!(
+            "❌ distill: {} of {} budgets failed",
+            count("fail"),
+            verdicts.len()
+        )
+    } else if count("warn") + count("empty") > 0 {
+        format!(
+            "⚠️ distill: budgets pass with {} warnings",
+            count("warn") + count("empty")
+        )
+    } else {
+        format!("✅ distill: all {} budgets pass", verdicts.len())
+    };
+    doc.line(&format!("## {title}\n"));
+
+    if !verdicts.is_empty() {
+        doc.line("| | Budget | Actual | Limit | Details |");
+        doc.line("|---|---|---:|---:|---|");
+        // Failures first: a truncated table must still show what broke.
+        let mut sorted: Vec<&Verdict> = verdicts.iter().collect();
+        sorted.sort_by_key(|v| std::cmp::Reverse(crate::verdicts::rank(&v.status)));
+        for v in sorted {
+            let amount = |n: u64| {
+                if v.metric == "count" {
+                    format!("{n} files")
+                } else {
+                    format_bytes(n)
+                }
+            };
+            let limit = v.max.or(v.warn).or(v.min).map(amount).unwrap_or_default();
+            doc.row(&format!(
+                "| {} | {} | {} {} | {} | {} |",
+                icon(&v.status),
+                cell(&v.name),
+                amount(v.actual),
+                v.compression,
+                limit,
+                cell(&v.message)
+            ));
+        }
+        doc.line("");
+    }
+
+    let enc = main_encoding(report);
+    let sets: Vec<_> = report.entries.iter().chain(&report.routes).collect();
+    if !sets.is_empty() {
+        doc.line(&format!("### First load ({})\n", enc.as_str()));
+        doc.line("| Entry / route | Files | JS + CSS | Later (lazy) |");
+        doc.line("|---|---:|---:|---:|");
+        for s in sets {
+            doc.row(&format!(
+                "| `{}` | {} | {} | {} |",
+                cell(&s.name),
+                s.initial.len(),
+                format_bytes(size(&s.initial_sizes, enc)),
+                format_bytes(size(&s.lazy_sizes, enc))
+            ));
+        }
+        doc.line("");
+    }
+
+    if let Some(diff) = &report.diff {
+        let changed: Vec<_> = diff.files.iter().filter(|f| f.status != "same").collect();
+        let before: u64 = diff
+            .files
+            .iter()
+            .filter_map(|f| f.before.as_ref())
+            .map(|s| size(s, enc))
+            .sum();
+        let after: u64 = diff
+            .files
+            .iter()
+            .filter_map(|f| f.after.as_ref())
+            .map(|s| size(s, enc))
+            .sum();
+        doc.line(&format!("### Against the baseline ({})\n", enc.as_str()));
+        doc.line(&format!(
+            "Total: {} → {} ({}); {} files changed, {} unchanged.\n",
+            format_bytes(before),
+            format_bytes(after),
+            delta(before, after),
+            changed.len(),
+            diff.files.len() - changed.len()
+        ));
+        if !changed.is_empty() {
+            doc.line("| File | Status | Before | After | Δ |");
+            doc.line("|---|---|---:|---:|---:|");
+            let mut rows: Vec<_> = changed
+                .iter()
+                .map(|f| {
+                    let b = f.before.as_ref().map_or(0, |s| size(s, enc));
+                    let a = f.after.as_ref().map_or(0, |s| size(s, enc));
+                    (a as i64 - b as i64, f, b, a)
+                })
+                .collect();
+            rows.sort_by_key(|(d, f, _, _)| (std::cmp::Reverse(d.unsigned_abs()), f.path.clone()));
+            for (_, f, b, a) in rows {
+                let name = f
+                    .path
+                    .as_ref()
+                    .or(f.baseline_path.as_ref())
+                    .map_or("", String::as_str);
+                let show = |present: bool, n: u64| {
+                    if present {
+                        format_bytes(n)
+                    } else {
+                        "–".into()
+                    }
+                };
+                doc.row(&format!(
+                    "| `{}` | {} | {} | {} | {} |",
+                    cell(name),
+                    f.status,
+                    show(f.before.is_some(), b),
+                    show(f.after.is_some(), a),
+                    delta(b, a)
+                ));
+            }
+            doc.line("");
+        }
+    }
+    let levels: Vec<String> = report
+        .encoders
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}{}",
+                e.encoding.as_str(),
+                e.level.map(|l| format!("level {l}")).unwrap_or_default(),
+                e.window_log
+                    .map(|w| format!(", window 2^{w}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    doc.finish(&format!(
+        "<sub>distill {} · {}</sub>\n",
+        report.tool.version,
+        levels.join(" · ")
+    ));
+    doc.text
+}
+
+struct Doc {
+    text: String,
+    truncated: usize,
+}
+
+impl Doc {
+    fn line(&mut self, s: &str) {
+        if self.truncated == 0 && self.text.len() + s.len() + 1 < LIMIT - RESERVE {
+            let _ = writeln!(self.text, "{s}");
+        }
+    }
+
+    fn row(&mut self, s: &str) {
+        if self.truncated > 0 || self.text.len() + s.len() + 1 >= LIMIT - RESERVE {
+            self.truncated += 1;
+        } else {
+            let _ = writeln!(self.text, "{s}");
+        }
+    }
+
+    fn finish(&mut self, footer: &str) {
+        if self.truncated > 0 {
+            let _ = writeln!(
+                self.text,
+                "\n_{} more rows left out to stay under GitHub's {LIMIT}-character limit; the JSON report (`--format json=…`) has them all._\n",
+                self.truncated
+            );
+        }
+        self.text.push_str(footer);
+    }
+}
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(render(report).as_bytes())
+}
