@@ -14,6 +14,8 @@ pub fn write_atomic(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".distill-")
         .tempfile_in(dir)
