@@ -101,11 +101,15 @@ pub fn render(report: &Report) -> String {
             };
             let limit = v.max.or(v.warn).or(v.min).map(amount).unwrap_or_default();
             doc.row(&format!(
-                "| {} | {} | {} {} | {} | {} |",
+                "| {} | {} | {}{} | {} | {} |",
                 icon(&v.status),
                 cell(&v.name),
                 amount(v.actual),
-                v.compression,
+                match (v.metric.as_str(), v.compression.as_str()) {
+                    ("count", _) => String::new(),
+                    (_, "none") => " raw".to_owned(),
+                    (_, c) => format!(" {c}"),
+                },
                 limit,
                 cell(&v.message)
             ));
