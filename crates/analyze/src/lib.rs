@@ -32,7 +32,7 @@ pub mod sourcemap;
 pub use attribution::{FileAttribution, MapStatus, ModuleShare, ShareMethod};
 pub use duplicates::{Duplicate, DuplicateKind};
 
-use distill_compress::{EncoderInfo, Settings, compressed_len};
+use distill_compress::{EncoderInfo, Settings, SizeCache, compressed_len};
 use distill_graph::{Build, Code, Diagnostic, Encoding, FileKind, LoadSet, Sizes};
 use distill_ingest::FileSource;
 use std::collections::BTreeMap;
@@ -48,6 +48,8 @@ pub struct Options {
     pub attribution: Attribution,
     /// Source maps larger than this are not read (`map/too-large`); their file is `(unmapped)`.
     pub max_map_bytes: u64,
+    /// Compressed sizes from earlier runs, by content hash; disabled by default.
+    pub cache: SizeCache,
 }
 
 /// How much source-map attribution to do.
@@ -71,6 +73,7 @@ impl Options {
             settings: Settings::default(),
             attribution: Attribution::Compressed,
             max_map_bytes: 512 << 20,
+            cache: SizeCache::disabled(),
         }
     }
 }
@@ -170,16 +173,29 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
         .iter()
         .map(|f| (f.path.as_str(), f.size))
         .collect();
+    // Sizes already in the cache are not computed again.
+    let mut cached_sizes: Measured = BTreeMap::new();
+    for &hash in first_path_of_hash.keys() {
+        for &encoding in &encodings {
+            if let Some(n) = options.cache.get(hash, encoding, &options.settings) {
+                cached_sizes.insert((hash, encoding), Ok(n));
+            }
+        }
+    }
     let mut jobs: Vec<Job> = first_path_of_hash
         .iter()
         .flat_map(|(&hash, &path)| {
             let size = size_of[path];
-            encodings.iter().map(move |&encoding| Job {
-                hash,
-                path,
-                encoding,
-                cost: size * cost_per_byte(encoding),
-            })
+            let cached_sizes = &cached_sizes;
+            encodings
+                .iter()
+                .filter(move |&&encoding| !cached_sizes.contains_key(&(hash, encoding)))
+                .map(move |&encoding| Job {
+                    hash,
+                    path,
+                    encoding,
+                    cost: size * cost_per_byte(encoding),
+                })
         })
         .collect();
     jobs.sort_by(|a, b| {
@@ -217,12 +233,18 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
                     let bytes = &cached.as_ref().expect("read above").1;
                     let r = compressed_len(job.encoding, bytes, &options.settings)
                         .map_err(|e| e.to_string());
+                    if let Ok(n) = r {
+                        options
+                            .cache
+                            .put(job.hash, job.encoding, &options.settings, n);
+                    }
                     results.lock().unwrap().insert((job.hash, job.encoding), r);
                 }
             });
         }
     });
-    let results = results.into_inner().unwrap();
+    let mut results = results.into_inner().unwrap();
+    results.extend(cached_sizes);
 
     let mut diagnostics = Vec::new();
     let mut file_sizes = BTreeMap::new();

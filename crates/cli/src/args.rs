@@ -50,6 +50,11 @@ pub struct CheckArgs {
     /// Also write the HTML report to FILE
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Compute every compressed size again instead of reusing the cache of earlier runs
+    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +132,11 @@ pub struct AnalyzeArgs {
     /// Print nothing on stdout (diagnostics still go to stderr)
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Compute every compressed size again instead of reusing the cache of earlier runs
+    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 fn parse_encoding(s: &str) -> Result<Encoding, String> {

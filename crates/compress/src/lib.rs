@@ -9,6 +9,10 @@
 //! assert!(gz < text.len() as u64 / 10);
 //! ```
 
+mod cache;
+
+pub use cache::SizeCache;
+
 use distill_graph::Encoding;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};

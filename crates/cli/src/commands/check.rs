@@ -39,7 +39,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     encodings.push(Encoding::Raw);
     encodings.sort();
     encodings.dedup();
-    let (dir, analysis, mut diagnostics) = match load(Some(dir), &encodings) {
+    let (dir, analysis, mut diagnostics) = match load(Some(dir), &encodings, args.no_cache) {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };

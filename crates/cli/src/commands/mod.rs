@@ -46,15 +46,16 @@ pub fn fail(d: Diagnostic) -> ExitStatus {
 pub fn load(
     dir: Option<PathBuf>,
     encodings: &[distill_graph::Encoding],
+    no_cache: bool,
 ) -> Result<(PathBuf, distill_analyze::Analysis, Vec<Diagnostic>), ExitStatus> {
     let dir = build_dir(dir).map_err(fail)?;
     let source = distill_ingest::FsSource::open(&dir).map_err(fail)?;
     let ingested = distill_ingest::ingest(&source).map_err(|d| fail(d.at(display(&dir))))?;
-    let analysis = distill_analyze::analyze(
-        &source,
-        ingested.build,
-        &distill_analyze::Options::with(encodings),
-    );
+    let mut options = distill_analyze::Options::with(encodings);
+    if !no_cache {
+        options.cache = distill_compress::SizeCache::from_env();
+    }
+    let analysis = distill_analyze::analyze(&source, ingested.build, &options);
     let mut diagnostics = ingested.diagnostics;
     diagnostics.extend(analysis.diagnostics.iter().cloned());
     Ok((dir, analysis, diagnostics))

@@ -95,3 +95,58 @@ fn entry_totals_add_up() {
         }
     }
 }
+
+/// A second run reads compressed sizes from the cache (keyed by content hash, encoding,
+/// settings and version); `--no-cache` computes them again.
+#[test]
+fn sizes_come_from_the_cache_unless_told_otherwise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let json = tmp.path().join("r.json");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_distill"));
+        cmd.args([
+            "analyze",
+            demo().to_str().unwrap(),
+            "--encodings",
+            "raw,gzip",
+            "-q",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        cmd.args(extra).env("DISTILL_CACHE_DIR", &cache);
+        assert!(cmd.status().unwrap().success());
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
+    };
+    let first = run(&[]);
+    let css = first["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "stylesheet")
+        .unwrap();
+    let (hash, gzip) = (
+        css["hash"].as_str().unwrap(),
+        css["sizes"]["gzip"].as_u64().unwrap(),
+    );
+    let entry = std::fs::read_dir(cache.join("sizes").join(&hash[..2]))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&format!("{hash}.gzip."))
+        })
+        .expect("the gzip size was cached");
+    assert_eq!(std::fs::read_to_string(&entry).unwrap(), gzip.to_string());
+    write(&entry, "7");
+    let path = css["path"].as_str().unwrap();
+    assert_eq!(
+        file(&run(&[]), path)["sizes"]["gzip"],
+        7,
+        "the cached value is used"
+    );
+    assert_eq!(file(&run(&["--no-cache"]), path)["sizes"]["gzip"], gzip);
+}

@@ -69,6 +69,11 @@ pub fn distill_in(cwd: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        // A cache of the test run's own, never the user's.
+        .env(
+            "DISTILL_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("size-cache"),
+        )
         .output()
         .expect("run distill")
 }
