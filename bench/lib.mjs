@@ -217,6 +217,9 @@ function report() {
   L.push('')
   L.push(`ratio size-limit brotli / distill raw+gzip+brotli+zstd: ${ratio.toFixed(2)}x  (target >= 2x: ${mark(ok.ratio)})`)
   L.push(`ratio size-limit brotli / distill raw+brotli:           ${(t['size-limit brotli'].median / t['distill raw+brotli'].median).toFixed(2)}x`)
+  if (t['distill warm cache, all encodings']) {
+    L.push(`ratio size-limit brotli / distill warm cache (all):     ${(t['size-limit brotli'].median / t['distill warm cache, all encodings'].median).toFixed(2)}x`)
+  }
   L.push(`cpu ratio size-limit brotli / distill raw+gzip+brotli+zstd: ${(t['size-limit brotli'].cpuMean / t['distill raw+gzip+brotli+zstd'].cpuMean).toFixed(2)}x`)
   L.push('')
   L.push(`bytes over the same ${files.length} files   ${'distill'.padStart(10)}${'size-limit'.padStart(12)}${'diff'.padStart(10)}`)

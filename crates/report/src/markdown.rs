@@ -252,3 +252,53 @@ impl Doc {
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(render(report).as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{BudgetsReport, Verdict};
+
+    #[test]
+    fn stays_under_githubs_limit_with_a_note_and_failures_first() {
+        let mut report: Report = serde_json::from_str(
+            r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
+        )
+        .unwrap();
+        let verdict = |i: usize, status: &str| Verdict {
+            name: format!("each › static/chunks/{i:05}-a-rather-long-chunk-name|with<pipes>.js"),
+            budget: "each".into(),
+            status: status.into(),
+            metric: "size".into(),
+            compression: "brotli".into(),
+            actual: 2000,
+            max: Some(1000),
+            warn: None,
+            min: None,
+            baseline: None,
+            files: vec![],
+            message: "2 kB brotli, over the max of 1 kB by 1 kB".into(),
+        };
+        let mut verdicts: Vec<Verdict> = (0..3000).map(|i| verdict(i, "pass")).collect();
+        verdicts.push(verdict(99_999, "fail"));
+        report.budgets = Some(BudgetsReport {
+            source: "b".into(),
+            verdicts,
+        });
+        let md = render(&report);
+        assert!(md.len() < LIMIT, "{} characters", md.len());
+        assert!(md.contains("more rows left out"), "truncation is said");
+        let first_row = md
+            .lines()
+            .find(|l| l.starts_with("| ❌") || l.starts_with("| ✅"))
+            .unwrap();
+        assert!(
+            first_row.starts_with("| ❌"),
+            "the failure comes first: {first_row}"
+        );
+        assert!(
+            first_row.contains("\\|with&lt;pipes&gt;"),
+            "cells are escaped: {first_row}"
+        );
+        assert!(md.ends_with("</sub>\n"));
+    }
+}
