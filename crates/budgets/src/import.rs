@@ -6,8 +6,9 @@
 //! package (`kB` and `KB` both mean 1024), Angular's `kb` is 1024 too, and Lighthouse budgets
 //! are KiB.
 
-use crate::schema::{Budget, BudgetsFile, Compression, Kind, Scope, Select};
+use crate::schema::{Budget, BudgetsFile, Compression, Scope, Select};
 use crate::{ConfigError, Size};
+use distill_graph::FileKind as Kind;
 use serde_json::Value;
 
 /// Which tool a file was written for.
@@ -55,16 +56,7 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
 /// Reads any supported budget file, detected by name and shape. `build_prefix` (e.g. `dist/`)
 /// is stripped from globs written relative to the project rather than to the build folder.
 pub fn read(file_name: &str, text: &str, build_prefix: &str) -> Result<Imported, ConfigError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| ConfigError {
-        path: String::new(),
-        budget: None,
-        line: Some(e.line()),
-        column: Some(e.column()),
-        message: format!(
-            "malformed JSON: {}",
-            e.to_string().split(" at line ").next().unwrap_or_default()
-        ),
-    })?;
+    let value = crate::parse_json(text)?;
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     let mut notices = Vec::new();
     let (format, budgets) = if base == "package.json" {

@@ -17,9 +17,7 @@ mod select;
 mod size;
 
 pub use eval::evaluate;
-pub use schema::{
-    Budget, BudgetsFile, Compression, GrowthLimits, Kind, Scope, Select, json_schema,
-};
+pub use schema::{Budget, BudgetsFile, Compression, GrowthLimits, Scope, Select, json_schema};
 pub use select::select;
 pub use size::{Growth, Size};
 
@@ -53,7 +51,12 @@ impl std::error::Error for ConfigError {}
 
 /// Parses `budgets.json`. Errors name the JSON path and the budget.
 pub fn parse(text: &str) -> Result<BudgetsFile, ConfigError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ConfigError {
+    from_value(&parse_json(text)?)
+}
+
+/// JSON syntax errors with their line and column.
+pub(crate) fn parse_json(text: &str) -> Result<serde_json::Value, ConfigError> {
+    serde_json::from_str(text).map_err(|e| ConfigError {
         path: String::new(),
         budget: None,
         line: Some(e.line()),
@@ -62,8 +65,7 @@ pub fn parse(text: &str) -> Result<BudgetsFile, ConfigError> {
             "malformed JSON: {}",
             e.to_string().split(" at line ").next().unwrap_or_default()
         ),
-    })?;
-    from_value(&value)
+    })
 }
 
 /// Deserializes budgets from JSON already parsed (e.g. the `"distill"` key of `package.json`).

@@ -2,6 +2,7 @@
 //! so the schema cannot drift from the code.
 
 use crate::size::{Growth, Size};
+use distill_graph::FileKind;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +90,7 @@ pub struct Select {
     pub scope: Option<Scope>,
     /// File kinds (`script`, `stylesheet`, `image`, `font`, `document`, `media`, `map`, `other`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub types: Vec<Kind>,
+    pub types: Vec<FileKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -98,35 +99,6 @@ pub enum Scope {
     Initial,
     Lazy,
     All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Script,
-    Stylesheet,
-    Image,
-    Font,
-    Document,
-    Media,
-    Map,
-    Other,
-}
-
-impl Kind {
-    pub fn file_kind(self) -> distill_graph::FileKind {
-        use distill_graph::FileKind as F;
-        match self {
-            Kind::Script => F::Script,
-            Kind::Stylesheet => F::Stylesheet,
-            Kind::Image => F::Image,
-            Kind::Font => F::Font,
-            Kind::Document => F::Document,
-            Kind::Media => F::Media,
-            Kind::Map => F::Map,
-            Kind::Other => F::Other,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

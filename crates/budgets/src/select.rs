@@ -74,7 +74,7 @@ impl Globs {
 
 /// The files `select` picks, in report order. Source maps only when `types` names `map`.
 pub fn select<'a>(report: &'a Report, select: &Select, globs: &Globs) -> Vec<&'a FileReport> {
-    let kinds: BTreeSet<FileKind> = select.types.iter().map(|k| k.file_kind()).collect();
+    let kinds: BTreeSet<FileKind> = select.types.iter().copied().collect();
     let sets: Vec<&LoadSetReport> = match (&select.entry, &select.route) {
         (Some(e), _) => report.entries.iter().filter(|s| &s.name == e).collect(),
         (None, Some(r)) => report.routes.iter().filter(|s| &s.name == r).collect(),
