@@ -256,7 +256,20 @@ fn map_buckets(
     map: &[u8],
     has_comment: bool,
 ) -> Result<Vec<Bucket>, Diagnostic> {
-    let parsed = sourcemap::parse(map).map_err(|e| match e {
+    let mismatch = |m: String| {
+        Diagnostic::warning(
+            Code::MapMismatch,
+            format!("source map does not describe this file: {m}; the file is attributed as (unmapped)"),
+        )
+        .hint("the map is stale or belongs to another file; rebuild so each file and its map are written together")
+    };
+    // Two segments per byte is far beyond any real map (Turbopack's densest: one per 7 bytes).
+    let max_segments = body.len().saturating_mul(2).saturating_add(4096);
+    let parsed = sourcemap::parse(map, max_segments).map_err(|e| match e {
+        MapError::TooMany(n) => mismatch(format!(
+            "it has more than {n} mappings for {} bytes of code",
+            body.len()
+        )),
         MapError::Malformed(m) => Diagnostic::warning(
             Code::MapMalformed,
             format!("source map is malformed: {m}; the file is attributed as (unmapped)"),
@@ -268,13 +281,6 @@ fn map_buckets(
         )
         .hint("a plugin that rewrites maps may have dropped sources or names; rebuild with source maps on"),
     })?;
-    let mismatch = |m: String| {
-        Diagnostic::warning(
-            Code::MapMismatch,
-            format!("source map does not describe this file: {m}; the file is attributed as (unmapped)"),
-        )
-        .hint("the map is stale or belongs to another file; rebuild so each file and its map are written together")
-    };
     if let Some(file) = parsed.file.as_deref().filter(|f| !f.is_empty()) {
         let theirs = file.rsplit('/').next().unwrap_or(file);
         let ours = path.rsplit('/').next().unwrap_or(path);
@@ -817,6 +823,10 @@ mod tests {
     #[test]
     fn bad_maps_leave_the_file_unmapped_with_a_code() {
         let code = "abc\n//# sourceMappingURL=a.js.map";
+        let many = format!(
+            r#"{{"version":3,"sources":["a"],"mappings":"AAAA{}"}}"#,
+            ",A".repeat(5000)
+        );
         let cases = [
             ("{", Code::MapMalformed),
             (r#"{"version":3,"mappings":"AAAA"}"#, Code::MapMalformed),
@@ -841,6 +851,8 @@ mod tests {
                 r#"{"version":3,"sources":["a"],"mappings":"IAAA,CAAA,CAAA,CAAA,CAAA,CAAA,CAAA,CAAA,CAAA,CAAA"}"#,
                 Code::MapMismatch,
             ),
+            // Far more mappings than the file has bytes.
+            (many.as_str(), Code::MapMismatch),
             // More lines than the file.
             (
                 r#"{"version":3,"sources":["a"],"mappings":"AAAA;;;AAAA"}"#,
@@ -922,6 +934,45 @@ mod tests {
                 ("app/b.css", 8)
             ]
         );
+    }
+
+    #[test]
+    fn mangled_maps_never_panic_and_always_add_up() {
+        let code = "const é = 1;\r\nfunction f(){return é+2}\n\n//# sourceMappingURL=a.js.map\n";
+        let good = r#"{"version":3,"file":"a.js","sources":["../src/a.js","../node_modules/x/i.js"],"names":["é","f"],"mappings":"AAAAA,MAAM,EAAEC;AACN,SCAA,WAAW;;"}"#;
+        let (a, d) = run(code, good);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(a.map, MapStatus::Mapped);
+        let alphabet = br#"AZaz09+/,;{}[]":\ CDgh"#;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut map = good.as_bytes().to_vec();
+            for _ in 0..1 + next(4) {
+                let at = next(map.len());
+                match next(3) {
+                    0 => map[at] = alphabet[next(alphabet.len())],
+                    1 => {
+                        map.remove(at);
+                    }
+                    _ => map.insert(at, alphabet[next(alphabet.len())]),
+                }
+            }
+            let (a, _) = attribute(
+                "a.js",
+                code.as_bytes(),
+                MapInput::Bytes(map),
+                &sizes(code.len() as u64),
+                &Settings::default(),
+                false,
+            );
+            total(&a, code.len());
+        }
     }
 
     #[test]

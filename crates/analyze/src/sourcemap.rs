@@ -43,6 +43,9 @@ pub enum MapError {
     /// A segment names a source or name the map does not have.
     #[error("{0}")]
     OutOfRange(String),
+    /// More segments than the generated file has room for.
+    #[error("more than {0} mappings")]
+    TooMany(usize),
 }
 
 #[derive(Deserialize)]
@@ -79,15 +82,17 @@ struct Offset {
     column: u32,
 }
 
-/// Parses a map (regular or index) from its bytes.
-pub fn parse(bytes: &[u8]) -> Result<ParsedMap, MapError> {
+/// Parses a map (regular or index) from its bytes, refusing more than `max_segments` segments
+/// (a map for a file of n bytes needs at most about n; the cap keeps a hostile map of `A,A,A…`
+/// from costing 6 bytes of memory per byte of map).
+pub fn parse(bytes: &[u8], max_segments: usize) -> Result<ParsedMap, MapError> {
     let raw: RawMap = serde_json::from_slice(bytes)
         .map_err(|e| MapError::Malformed(format!("not a source map: {e}")))?;
     let mut out = ParsedMap {
         file: raw.file.as_deref().map(str::to_owned),
         ..ParsedMap::default()
     };
-    add_map(&raw, 0, 0, &mut out, 0)?;
+    add_map(&raw, 0, 0, &mut out, 0, max_segments)?;
     if !out.segments.is_sorted_by_key(|s| (s.line, s.column)) {
         // Stable: of two segments at one position the later one (in map order) stays last.
         out.segments.sort_by_key(|s| (s.line, s.column));
@@ -101,6 +106,7 @@ fn add_map(
     column_offset: u32,
     out: &mut ParsedMap,
     depth: u32,
+    max_segments: usize,
 ) -> Result<(), MapError> {
     match &raw.version {
         None => {}
@@ -139,7 +145,7 @@ fn add_map(
                 column: at.1,
                 source: UNMAPPED,
             });
-            add_map(map, at.0, at.1, out, depth + 1)?;
+            add_map(map, at.0, at.1, out, depth + 1, max_segments)?;
         }
         return Ok(());
     }
@@ -172,6 +178,9 @@ fn add_map(
             Some(column)
         }
         .ok_or_else(|| MapError::Malformed("column out of range".into()))?;
+        if out.segments.len() >= max_segments {
+            return Err(MapError::TooMany(max_segments));
+        }
         out.segments.push(Segment {
             line,
             column,
@@ -407,7 +416,7 @@ mod tests {
     fn regular_map_segments() {
         // Line 0: col 0 → src 0, col 5 → no source, col 9 → src 1; line 2: col 2 → src 1.
         let map = parse(
-            br#"{"version":3,"sources":["a.js","b.js"],"names":["x"],"mappings":"AAAA,K,ICAAA;;EAAA"}"#,
+            br#"{"version":3,"sources":["a.js","b.js"],"names":["x"],"mappings":"AAAA,K,ICAAA;;EAAA"}"#, usize::MAX,
         )
         .unwrap();
         assert_eq!(map.sources, ["a.js", "b.js"]);
@@ -424,7 +433,7 @@ mod tests {
 
     #[test]
     fn source_root_is_joined() {
-        let map = parse(br#"{"version":3,"sourceRoot":"lib/","sources":["a.js","webpack://x/b.js"],"mappings":""}"#).unwrap();
+        let map = parse(br#"{"version":3,"sourceRoot":"lib/","sources":["a.js","webpack://x/b.js"],"mappings":""}"#, usize::MAX).unwrap();
         assert_eq!(map.sources, ["lib/a.js", "webpack://x/b.js"]);
     }
 
@@ -433,7 +442,7 @@ mod tests {
         let map = parse(
             br#"{"version":3,"sources":[],"sections":[
                 {"offset":{"line":0,"column":0},"map":{"version":3,"sources":["a.css"],"names":[],"mappings":"AAAA,IAAA"}},
-                {"offset":{"line":0,"column":10},"map":{"version":3,"sources":["b.css"],"names":[],"mappings":"CAAA;AAAA"}}]}"#,
+                {"offset":{"line":0,"column":10},"map":{"version":3,"sources":["b.css"],"names":[],"mappings":"CAAA;AAAA"}}]}"#, usize::MAX,
         )
         .unwrap();
         assert_eq!(map.sources, ["a.css", "b.css"]);
@@ -452,7 +461,7 @@ mod tests {
 
     #[track_caller]
     fn fails(json: &str, want: fn(&MapError) -> bool, says: &str) {
-        let err = parse(json.as_bytes()).unwrap_err();
+        let err = parse(json.as_bytes(), usize::MAX).unwrap_err();
         assert!(want(&err), "{err:?}");
         assert!(err.to_string().contains(says), "{err}");
     }
@@ -532,6 +541,13 @@ mod tests {
             malformed,
             "before the previous",
         );
+    }
+
+    #[test]
+    fn the_segment_cap_holds() {
+        let json = br#"{"version":3,"sources":["a"],"mappings":"AAAA,C,C;C"}"#;
+        assert_eq!(parse(json, 4).unwrap().segments.len(), 4);
+        assert_eq!(parse(json, 3).unwrap_err(), MapError::TooMany(3));
     }
 
     #[test]
