@@ -180,6 +180,21 @@ fn every_byte_of_every_fixture_build_is_attributed() {
                 "{app}: {css:?}"
             );
         }
+        for d in report["duplicates"].as_array().into_iter().flatten() {
+            let (sizes, wasted) = (&d["sizes"], &d["wasted"]);
+            assert!(wasted["raw"].as_u64() < sizes["raw"].as_u64(), "{d}");
+            assert!(d["files"].as_array().unwrap().len() >= 2, "{d}");
+        }
+        if (app, out) == ("next-app", ".next") {
+            // Turbopack bundles Next's layout router into two chunks of this app.
+            assert!(
+                report["duplicates"].as_array().is_some_and(|d| d
+                    .iter()
+                    .any(|d| d["package"] == "next" && d["kind"] == "chunks")),
+                "{}",
+                report["duplicates"]
+            );
+        }
         if app == "vite-react" {
             let human = stdout(&distill(&[
                 "analyze",
