@@ -204,8 +204,8 @@ fn attribution_notes(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()>
     if compressed {
         writeln!(
             out,
-            "Package and module gzip/brotli sizes are shares of each file's real size: modules of 4 kB or 2% of a file \
-             and more are compressed on their own (brotli at quality {} as a proxy), the rest split by raw bytes, \
+            "Package and module gzip/brotli sizes are shares of each file's real size: modules of 4 KiB, or of 1 KiB and 2% \
+             of a file, are compressed on their own (brotli at quality {} as a proxy), the rest split by raw bytes, \
              then all scaled to add up to the file",
             distill_analyze::attribution::BROTLI_PROXY_QUALITY
         )?;
