@@ -106,7 +106,7 @@ function fmtTime(s) {
   return s >= 1 ? `${s.toFixed(3)} s` : `${(s * 1000).toFixed(1)} ms`
 }
 
-const NAMES = ['distill raw+gzip+brotli+zstd', 'distill raw+brotli', 'size-limit brotli', 'size-limit gzip']
+const NAMES = ['distill raw+gzip+brotli+zstd', 'distill raw+brotli', 'size-limit brotli', 'size-limit gzip', 'distill warm cache, all encodings']
 
 function median(xs) {
   const v = [...xs].sort((a, b) => a - b)
