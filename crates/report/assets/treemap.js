@@ -636,8 +636,9 @@
           if (label) {
             const color = dim ? '#9aa0aa' : n.type === 'group' ? '#ffffff' : '#1d2129';
             labels.push(color, label, x0 + 4, y0 + 3);
-            const size = h > 30 && fit(fmt(n.v[e]), w);
-            if (size) labels.push(color, size, x0 + 4, y0 + 17);
+            // A size is drawn whole or not at all: a cut number would read as another number.
+            const size = fmt(n.v[e]);
+            if (h > 30 && fit(size, w) === size) labels.push(color, size, x0 + 4, y0 + 17);
           }
         }
       }
@@ -898,6 +899,7 @@
   // ---------------------------------------------------------------- table
 
   const table = document.getElementById('table');
+  const searchInput = document.getElementById('search');
   const tableNote = document.getElementById('table-note');
 
   function fileLoad(path) {
@@ -1080,6 +1082,8 @@
           tr.append(el('td', null, v ? el('span', { class: 'badge ' + v, text: v }) : ''));
         } else if (c.num) {
           tr.append(el('td', { class: 'num' + (c.delta ? ' delta' : ''), text: c.fmt ? (v == null ? '—' : c.fmt(v, r)) : fmt(v) }));
+        } else if (c.name && v != null && r.status !== 'removed' && state.tableMode !== 'sets') {
+          tr.append(el('td', { class: 'name' }, findButton(String(v))));
         } else {
           tr.append(el('td', { class: c.name ? 'name' : null, text: v == null ? '—' : String(v) }));
         }
@@ -1104,6 +1108,22 @@
     for (const r of rows) body.append(r);
     t.append(body);
     return t;
+  }
+
+  // Shows `query` in the treemap: the search highlights it and totals its bytes.
+  function findButton(query) {
+    return el('button', {
+      type: 'button',
+      class: 'find',
+      text: query,
+      title: 'show in the treemap',
+      onclick: () => {
+        searchInput.value = query;
+        state.query = query;
+        runSearch();
+        showView('treemap');
+      },
+    });
   }
 
   function cell(text, cls) {
@@ -1141,7 +1161,7 @@
         el(
           'tr',
           null,
-          cell(d.package, 'name'),
+          el('td', { class: 'name' }, findButton(d.package)),
           cell(kinds[d.kind] || d.kind),
           cell((d.versions || []).join(', ') || '—'),
           el('td', { class: 'files-list' }, d.files.join('\n')),
@@ -1378,7 +1398,6 @@
     state.sort = null;
     renderTable();
   });
-  const searchInput = document.getElementById('search');
   searchInput.addEventListener('input', () => {
     const start = performance.now();
     state.query = searchInput.value;
