@@ -51,6 +51,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Attribute bytes to source modules through source maps: off, raw (bytes only) or
+    /// compressed (also each module's share of the gzip and brotli sizes)
+    #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
+    pub attribution: distill_analyze::Attribution,
+
     /// Compute every compressed size again instead of reusing the cache of earlier runs
     /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
     #[arg(long)]
@@ -133,10 +138,27 @@ pub struct AnalyzeArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Attribute bytes to source modules through source maps: off, raw (bytes only) or
+    /// compressed (also each module's share of the gzip and brotli sizes)
+    #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
+    pub attribution: distill_analyze::Attribution,
+
     /// Compute every compressed size again instead of reusing the cache of earlier runs
     /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
     #[arg(long)]
     pub no_cache: bool,
+}
+
+fn parse_attribution(s: &str) -> Result<distill_analyze::Attribution, String> {
+    use distill_analyze::Attribution;
+    match s {
+        "off" => Ok(Attribution::Off),
+        "raw" => Ok(Attribution::Raw),
+        "compressed" => Ok(Attribution::Compressed),
+        other => Err(format!(
+            "unknown attribution `{other}`; expected off, raw or compressed"
+        )),
+    }
 }
 
 fn parse_encoding(s: &str) -> Result<Encoding, String> {

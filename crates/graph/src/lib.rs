@@ -147,7 +147,8 @@ pub enum Role {
     Metadata,
 }
 
-/// A content hash: lowercase hex SHA-256 of the file's bytes.
+/// A content hash: lowercase hex SHA-256 of the file's bytes; empty for source maps, which are
+/// not payload and are never hashed.
 pub type ContentHash = String;
 
 /// One file of the build that a client can download (or its source map).

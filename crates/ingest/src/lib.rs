@@ -182,6 +182,32 @@ fn scan_files(
     let results: Vec<Result<Scanned, Diagnostic>> = paths
         .par_iter()
         .map(|path| {
+            let unreadable = |e: std::io::Error| {
+                Diagnostic::warning(Code::InputUnreadable, format!("cannot read: {e}"))
+                    .at(path.clone())
+                    .hint(
+                        "check the file permissions; the rest of the build is analyzed without it",
+                    )
+            };
+            // Source maps are not payload: their size is all ingest needs, and they are often
+            // several times the code they describe, so they are read only by attribution.
+            if FileKind::from_path(path) == FileKind::Map {
+                let size = source.len(path).map_err(unreadable)?;
+                return Ok(Scanned {
+                    file: File {
+                        path: path.clone(),
+                        kind: FileKind::Map,
+                        role: Role::SourceMap,
+                        size,
+                        hash: String::new(),
+                        source_map: None,
+                        key: None,
+                    },
+                    map_url: None,
+                    refs: Vec::new(),
+                    loader_paths: Vec::new(),
+                });
+            }
             let bytes = source.read(path).map_err(|e| {
                 Diagnostic::warning(Code::InputUnreadable, format!("cannot read: {e}"))
                     .at(path.clone())

@@ -19,6 +19,9 @@ pub trait FileSource: Sync {
     fn read(&self, path: &str) -> io::Result<Vec<u8>>;
 
     fn is_file(&self, path: &str) -> bool;
+
+    /// The size of one file in bytes, without reading it.
+    fn len(&self, path: &str) -> io::Result<u64>;
 }
 
 /// A build folder on disk.
@@ -162,6 +165,17 @@ impl FileSource for FsSource {
         std::fs::read(full)
     }
 
+    fn len(&self, path: &str) -> io::Result<u64> {
+        let full = self.full(path)?;
+        if full.is_symlink() && !self.inside(&full) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "symbolic link leads outside the build folder",
+            ));
+        }
+        Ok(std::fs::metadata(full)?.len())
+    }
+
     fn is_file(&self, path: &str) -> bool {
         match self.full(path) {
             Ok(full) => full.is_file() && (!full.is_symlink() || self.inside(&full)),
@@ -231,6 +245,10 @@ impl FileSource for MemSource {
                 format!("no file `{path}`"),
             )),
         }
+    }
+
+    fn len(&self, path: &str) -> io::Result<u64> {
+        self.read(path).map(|b| b.len() as u64)
     }
 
     fn is_file(&self, path: &str) -> bool {

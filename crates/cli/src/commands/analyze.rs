@@ -8,10 +8,11 @@ use distill_report::{html, human, json};
 use std::io::Write;
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitStatus> {
-    let (dir, analysis, diagnostics) = match load(args.dir, &args.encodings, args.no_cache) {
-        Ok(loaded) => loaded,
-        Err(status) => return Ok(status),
-    };
+    let (dir, analysis, diagnostics) =
+        match load(args.dir, &args.encodings, args.no_cache, args.attribution) {
+            Ok(loaded) => loaded,
+            Err(status) => return Ok(status),
+        };
 
     let report = (args.json.is_some() || args.html.is_some())
         .then(|| json::Report::from_analysis(&analysis, &diagnostics));

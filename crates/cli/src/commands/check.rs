@@ -39,10 +39,11 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     encodings.push(Encoding::Raw);
     encodings.sort();
     encodings.dedup();
-    let (dir, analysis, mut diagnostics) = match load(Some(dir), &encodings, args.no_cache) {
-        Ok(loaded) => loaded,
-        Err(status) => return Ok(status),
-    };
+    let (dir, analysis, mut diagnostics) =
+        match load(Some(dir), &encodings, args.no_cache, args.attribution) {
+            Ok(loaded) => loaded,
+            Err(status) => return Ok(status),
+        };
     diagnostics.extend(notices);
 
     let mut report = Report::from_analysis(&analysis, &diagnostics);

@@ -47,11 +47,13 @@ pub fn load(
     dir: Option<PathBuf>,
     encodings: &[distill_graph::Encoding],
     no_cache: bool,
+    attribution: distill_analyze::Attribution,
 ) -> Result<(PathBuf, distill_analyze::Analysis, Vec<Diagnostic>), ExitStatus> {
     let dir = build_dir(dir).map_err(fail)?;
     let source = distill_ingest::FsSource::open(&dir).map_err(fail)?;
     let ingested = distill_ingest::ingest(&source).map_err(|d| fail(d.at(display(&dir))))?;
     let mut options = distill_analyze::Options::with(encodings);
+    options.attribution = attribution;
     if !no_cache {
         options.cache = distill_compress::SizeCache::from_env();
     }

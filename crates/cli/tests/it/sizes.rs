@@ -150,3 +150,40 @@ fn sizes_come_from_the_cache_unless_told_otherwise() {
     );
     assert_eq!(file(&run(&["--no-cache"]), path)["sizes"]["gzip"], gzip);
 }
+
+#[test]
+fn attribution_levels() {
+    let off = analyze_json(&demo(), &["--encodings", "raw", "--attribution", "off"]);
+    assert!(
+        off["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("modules").is_none())
+    );
+    let raw = analyze_json(
+        &demo(),
+        &["--encodings", "raw,gzip", "--attribution", "raw"],
+    );
+    let js = raw["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "script")
+        .unwrap();
+    let modules = js["modules"].as_array().unwrap();
+    assert!(!modules.is_empty());
+    assert!(
+        modules.iter().all(|m| m.get("gzip").is_none()),
+        "raw attribution has no compressed shares"
+    );
+    // Source maps are listed with their size but never hashed: they are not payload.
+    let map = raw["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "map")
+        .unwrap();
+    assert!(map["sizes"]["raw"].as_u64().unwrap() > 0);
+    assert_eq!(map["hash"], "");
+}
