@@ -820,14 +820,20 @@
     }
     box.append(table);
     const notes = [];
-    if (n.est) {
+    const estimated = ENC.filter((k, i) => measured[i] && (n.est >> i) & 1);
+    if (estimated.length) {
       notes.push(
-        n.type === 'file'
-          ? '≈ not measured for this file: raw size shown'
-          : '≈ not measured per module: the share of the file in proportion to raw bytes',
+        '≈ ' +
+          estimated.join(', ') +
+          (n.type === 'file'
+            ? ': not measured for this file, raw size shown'
+            : ': not measured per module, the file’s size shared in proportion to raw bytes'),
       );
     }
-    if (n.type === 'module' && n.mod.method) notes.push('compressed share: ' + n.mod.method);
+    if (n.type === 'module' && n.mod.method) {
+      const shares = ENC.filter((k, i) => i !== RAW && n.mod[k] != null);
+      if (shares.length) notes.push(shares.join(' and ') + ' shares: ' + n.mod.method);
+    }
     if (n.type === 'file' && verdictsOf.has(n.fp)) {
       for (const v of verdictsOf.get(n.fp)) notes.push([v.status, 'budget ' + v.name + ': ' + v.status]);
     }
@@ -1423,6 +1429,7 @@
   const tileInfo = (t) => ({
     type: t.node.type,
     name: t.node.name,
+    pkg: t.node.pkg == null ? null : t.node.pkg,
     file: t.node.fp,
     x: t.x,
     y: t.y,

@@ -12,7 +12,8 @@
 // text {selector} · mouse {x, y, button?} (a click on the page at x, y) · hover {x, y} ·
 // press {key} · screenshot {path} · hoverTiles {limit} (moves over the centre of up to
 // `limit` tiles, to open every tooltip) · zoomLargest (clicks the largest tile that can be
-// zoomed into, and returns how long until the next painted frame) · wall {expr} (evaluates expr and returns how long
+// zoomed into, and returns how long until the next painted frame) · hoverLargest {type,
+// inPackage?} (the tooltip of the largest tile of that type: file, package, module) · wall {expr} (evaluates expr and returns how long
 // it took, in ms, measured from Node up to the next painted frame).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -143,6 +144,21 @@ try {
         }));
         result.ms = ms;
         result.name = t.name;
+        break;
+      }
+      case 'hoverLargest': {
+        const box = await page.locator('#treemap').boundingBox();
+        const tiles = await page.evaluate(() => window.__distill.tiles());
+        const t = tiles
+          .filter((t) => t.type === step.type && (!step.inPackage || t.pkg))
+          .sort((a, b) => b.w * b.h - a.w * a.h)[0];
+        if (!t) break;
+        await page.mouse.move(box.x + t.x + t.w / 2, box.y + t.y + t.h / 2);
+        await frame();
+        result = await page.evaluate(() => {
+          const tip = document.getElementById('tooltip');
+          return tip.hidden ? null : tip.textContent;
+        });
         break;
       }
       case 'hoverTiles': {

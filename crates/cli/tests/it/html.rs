@@ -226,6 +226,8 @@ fn check_build(dir: &Path, screenshot: Option<&Path>) {
         steps.push(json!({ "op": "click", "selector": format!("#tabs button[data-view={view}]") }));
     }
     if let Some(path) = screenshot {
+        let kind = if module.is_some() { "module" } else { "file" };
+        steps.push(json!({ "op": "hoverLargest", "type": kind, "inPackage": module.is_some() }));
         steps.push(json!({ "op": "screenshot", "path": path }));
     }
     let out = drive(&html, Value::Array(steps));
@@ -314,6 +316,7 @@ fn demo_report_in_chromium() {
     // `DISTILL_UPDATE_SCREENSHOT=1 cargo test -p distill --test it html::demo` refreshes the
     // README's picture.
     if shot.is_file() && std::env::var("DISTILL_UPDATE_SCREENSHOT").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(repo_root().join("docs")).unwrap();
         std::fs::copy(&shot, repo_root().join("docs/report.png")).unwrap();
     }
 }
