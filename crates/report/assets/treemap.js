@@ -316,7 +316,8 @@
     view: 'treemap',
     size: measured[2] ? 2 : measured[1] ? 1 : 0,
     group: sets.length ? 'sets' : 'files',
-    color: 'package',
+    // Budgets checked: the first question is which files are over.
+    color: report.budgets && report.budgets.verdicts.length ? 'budget' : 'package',
     query: '',
     zoom: null, // path of nodes from the root to the zoomed node
     tableMode: 'files',
@@ -1393,6 +1394,16 @@
     refreshView();
   });
   const colorSelect = document.getElementById('color');
+  for (const [value, present, why] of [
+    ['budget', report.budgets, 'no budgets were checked for this report (distill check --budgets)'],
+    ['diff', report.diff, 'no baseline was given for this report (distill check --baseline)'],
+  ]) {
+    const option = colorSelect.querySelector('option[value="' + value + '"]');
+    if (!present) {
+      option.disabled = true;
+      option.title = why;
+    }
+  }
   colorSelect.value = state.color;
   colorSelect.addEventListener('change', () => {
     state.color = colorSelect.value;

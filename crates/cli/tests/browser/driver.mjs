@@ -8,7 +8,7 @@
 // request that left the page, and what the DOM holds that the page never creates itself
 // (img/iframe/object elements, inline event-handler attributes, extra scripts).
 //
-// Ops: eval {expr} · click {selector} · select {selector, value} · fill {selector, value} ·
+// Ops: eval {expr} · click {selector} · select {selector, value, ifEnabled?} · fill {selector, value} ·
 // text {selector} · mouse {x, y, button?} (a click on the page at x, y) · hover {x, y} ·
 // press {key} · screenshot {path} · hoverTiles {limit} (moves over the centre of up to
 // `limit` tiles, to open every tooltip) · zoomLargest (clicks the largest tile that can be
@@ -98,9 +98,15 @@ try {
       case 'click':
         await page.click(step.selector);
         break;
-      case 'select':
-        await page.selectOption(step.selector, step.value);
+      case 'select': {
+        const disabled = await page.evaluate(
+          ([selector, value]) => [...document.querySelector(selector).options].some((o) => o.value === value && o.disabled),
+          [step.selector, step.value],
+        );
+        if (disabled && step.ifEnabled) result = 'disabled';
+        else await page.selectOption(step.selector, step.value);
         break;
+      }
       case 'fill':
         await page.fill(step.selector, step.value);
         break;

@@ -328,6 +328,54 @@ fn vite_react_report_in_chromium() {
     }
 }
 
+/// `--encodings raw`: the page falls back to raw sizes and offers no compressed ones.
+#[test]
+fn raw_only_report_falls_back_to_raw_sizes() {
+    if !browser_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("report.html");
+    let out = distill(&[
+        "analyze",
+        demo().to_str().unwrap(),
+        "--encodings",
+        "raw",
+        "--html",
+        html.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let out = drive(
+        &html,
+        json!([
+            { "op": "eval", "expr": "window.__distill.state().size" },
+            { "op": "eval", "expr": "[...document.querySelectorAll('#sizes button')].map(b => [b.dataset.size, b.disabled])" },
+            { "op": "eval", "expr": "window.__distill.tiles().filter(t => t.type === 'file').length" },
+            { "op": "hoverTiles", "limit": 20 },
+            { "op": "click", "selector": "#tabs button[data-view=table]" },
+        ]),
+    );
+    assert_clean(&out);
+    let r = out["results"].as_array().unwrap();
+    assert_eq!(r[0], "raw");
+    assert_eq!(
+        r[1],
+        json!([
+            ["raw", false],
+            ["gzip", true],
+            ["brotli", true],
+            ["zstd", true]
+        ])
+    );
+    assert!(r[2].as_u64().unwrap() > 5, "{}", r[2]);
+    // Tooltips list the one size there is.
+    for tip in r[3].as_array().unwrap() {
+        let tip = tip.as_str().unwrap();
+        assert!(tip.contains("raw") && !tip.contains("gzip"), "{tip}");
+    }
+}
+
 /// Every place a name can show up — tile labels (canvas), tooltips, breadcrumbs, table rows,
 /// duplicates, budgets, diff and diagnostics — gets hostile names, and is opened.
 fn hostile_report() -> Value {
@@ -407,7 +455,9 @@ fn expose_everything() -> Value {
     }
     steps.push(json!({ "op": "fill", "selector": "#search", "value": "onerror" }));
     for color in ["kind", "budget", "diff", "package"] {
-        steps.push(json!({ "op": "select", "selector": "#color", "value": color }));
+        steps.push(
+            json!({ "op": "select", "selector": "#color", "value": color, "ifEnabled": true }),
+        );
     }
     steps.push(json!({ "op": "click", "selector": "#tabs button[data-view=table]" }));
     for mode in ["files", "packages", "modules", "sets"] {
