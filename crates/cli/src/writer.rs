@@ -27,6 +27,16 @@ pub fn write_atomic(
             .flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // Temporary files are private (0600); a report is an ordinary file: keep the mode of the
+    // file being replaced, else the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;

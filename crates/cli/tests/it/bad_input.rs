@@ -242,4 +242,13 @@ fn json_report_is_written_atomically_and_replaces_the_old_one() {
         1,
         "temporary files left behind: {leftovers:?}"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o644,
+            "a report is readable like any file, not private like a temp file"
+        );
+    }
 }
