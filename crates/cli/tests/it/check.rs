@@ -573,3 +573,113 @@ fn baseline_matches_a_rebuilt_fixture_by_identity() {
             .all(|v| !v["message"].as_str().unwrap().contains("new file"))
     );
 }
+
+/// Turbopack names chunks by content hash alone (`0sjl6tscwuy8a.js`): after a change to one
+/// client component, its chunk can only be recognised by the modules its source map names.
+#[test]
+fn baseline_matches_an_opaque_turbopack_chunk_by_its_modules() {
+    let Some(next) = fixture("next-app", ".next") else {
+        return;
+    };
+    let app = repo_root().join("fixtures/next-app");
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("app");
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(&app).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "node_modules"
+            || name.starts_with(".next")
+            || name.starts_with(".build-stamp")
+            || name == "next-env.d.ts"
+        {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &copy.join(&name));
+        } else {
+            std::fs::copy(entry.path(), copy.join(&name)).unwrap();
+        }
+    }
+    // Turbopack refuses a node_modules symlink that leaves the project; hard links are cheap.
+    let linked = std::process::Command::new("cp")
+        .arg("-al")
+        .arg(app.join("node_modules"))
+        .arg(copy.join("node_modules"))
+        .status()
+        .unwrap();
+    assert!(linked.success());
+    let widget = copy.join("components/CalendarWidget.jsx");
+    let text = std::fs::read_to_string(&widget).unwrap();
+    let at = text.find("return (").expect("CalendarWidget returns JSX");
+    let changed = format!(
+        "{}const edition = 'second build';\n  {}",
+        &text[..at],
+        &text[at..]
+    )
+    .replacen("<div ", "<div data-edition={edition} ", 1);
+    assert_ne!(changed, text);
+    write(&widget, changed);
+    let built = std::process::Command::new("./node_modules/.bin/next")
+        .arg("build")
+        .current_dir(&copy)
+        .env("NEXT_TELEMETRY_DISABLED", "1")
+        .env_remove("NEXT_DIST_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+
+    let base = tmp.path().join("base.json");
+    let o = distill(&[
+        "analyze",
+        next.to_str().unwrap(),
+        "--encodings",
+        "raw",
+        "--json",
+        base.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let file = budgets_file(
+        tmp.path(),
+        r#"{"compression": "none", "budgets": [{"name": "g", "select": {"types": ["script"]}, "each": true, "growth": {"max": "+50%"}}]}"#,
+    );
+    let json = tmp.path().join("r.json");
+    let o = check(
+        &copy.join(".next"),
+        &file,
+        &[
+            "--baseline",
+            base.to_str().unwrap(),
+            "--format",
+            &format!("json={}", json.display()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let files = report["diff"]["files"].as_array().unwrap();
+    let unmatched: Vec<&Value> = files
+        .iter()
+        .filter(|f| f["status"] == "new" || f["status"] == "removed")
+        .collect();
+    assert!(unmatched.is_empty(), "{unmatched:?}");
+    let by_modules: Vec<&Value> = files
+        .iter()
+        .filter(|f| f["matchedBy"] == "modules")
+        .collect();
+    assert!(
+        !by_modules.is_empty(),
+        "the changed chunk must be matched by its modules: {files:?}"
+    );
+    for f in by_modules {
+        assert_ne!(
+            f["path"], f["baselinePath"],
+            "an opaque name changes with its content"
+        );
+        assert_eq!(f["status"], "grew");
+    }
+}
