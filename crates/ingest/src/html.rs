@@ -31,14 +31,7 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build) {
         sets.push((doc, starts));
     }
     finish_workers(ctx);
-    // The graph must hold the files before load sets can be computed.
-    let files_snapshot = snapshot(ctx);
-    let mut graph = Build {
-        files: files_snapshot,
-        edges: ctx.edges.clone(),
-        ..Build::default()
-    };
-    graph.normalize();
+    let graph = ctx.graph();
     for (doc, starts) in sets {
         let mut all = starts.scripts.clone();
         all.extend(starts.styles.iter().cloned());
@@ -46,11 +39,6 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build) {
             .entries
             .push(graph.load_set(&doc, Some("html"), &all, &[]));
     }
-}
-
-/// Files as they stand, for computing load sets before the build is finished.
-pub(crate) fn snapshot(ctx: &Context) -> Vec<distill_graph::File> {
-    ctx.files.values().map(|s| s.file.clone()).collect()
 }
 
 /// Scripts reached only as workers get the worker role.

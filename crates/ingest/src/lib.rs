@@ -287,6 +287,17 @@ impl Context<'_> {
         self.files.contains_key(path)
     }
 
+    /// The files and edges as they stand, for computing load sets before the build is finished.
+    fn graph(&self) -> Build {
+        let mut graph = Build {
+            files: self.files.values().map(|s| s.file.clone()).collect(),
+            edges: self.edges.clone(),
+            ..Build::default()
+        };
+        graph.normalize();
+        graph
+    }
+
     fn set_role(&mut self, path: &str, role: Role) {
         if let Some(s) = self.files.get_mut(path) {
             s.file.role = role;

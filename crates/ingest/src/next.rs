@@ -96,8 +96,8 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build, turbopack: bool) {
         .keys()
         .filter(|p| {
             let name = p.rsplit('/').next().unwrap_or(p);
-            p.starts_with("static/chunks/")
-                && !p[14..].contains('/')
+            p.strip_prefix("static/chunks/")
+                .is_some_and(|rest| !rest.contains('/'))
                 && (name.starts_with("webpack-") || name.starts_with("turbopack-"))
                 && name.ends_with(".js")
         })
@@ -134,12 +134,7 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build, turbopack: bool) {
             }
         }
     }
-    let mut graph = Build {
-        files: html::snapshot(ctx),
-        edges: ctx.edges.clone(),
-        ..Build::default()
-    };
-    graph.normalize();
+    let graph = ctx.graph();
     for (name, router, initial, lazy) in routes {
         build
             .routes

@@ -127,12 +127,7 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build) {
     html::finish_workers(ctx);
     mark_public(ctx, &chunks);
 
-    let mut graph = Build {
-        files: html::snapshot(ctx),
-        edges: ctx.edges.clone(),
-        ..Build::default()
-    };
-    graph.normalize();
+    let graph = ctx.graph();
     for (key, file) in entry_files {
         build
             .entries

@@ -106,7 +106,7 @@ pub fn diff(current: &Report, baseline: &Report, baseline_name: &str) -> Diff {
             after: Some(after),
         });
     }
-    for (_, f) in cur.iter().enumerate().filter(|(i, _)| !seen_cur[*i]) {
+    for (f, _) in cur.iter().zip(&seen_cur).filter(|(_, seen)| !**seen) {
         files.push(FileDiff {
             path: Some(f.path.clone()),
             baseline_path: None,
@@ -116,7 +116,7 @@ pub fn diff(current: &Report, baseline: &Report, baseline_name: &str) -> Diff {
             after: Some(f.sizes),
         });
     }
-    for (_, f) in base.iter().enumerate().filter(|(i, _)| !seen_base[*i]) {
+    for (f, _) in base.iter().zip(&seen_base).filter(|(_, seen)| !**seen) {
         files.push(FileDiff {
             path: None,
             baseline_path: Some(f.path.clone()),

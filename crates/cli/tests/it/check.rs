@@ -514,43 +514,8 @@ fn baseline_matches_a_rebuilt_fixture_by_identity() {
         String::from_utf8_lossy(&built.stderr)
     );
 
-    let base = tmp.path().join("base.json");
-    let o = distill(&[
-        "analyze",
-        dist.to_str().unwrap(),
-        "--encodings",
-        "raw,gzip",
-        "--json",
-        base.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0));
-    let file = budgets_file(
-        tmp.path(),
-        r#"{"compression": "gzip", "budgets": [{"name": "growth", "select": {"types": ["script"]}, "each": true, "growth": {"max": "+50%"}}]}"#,
-    );
-    let json = tmp.path().join("r.json");
-    let o = check(
-        &copy.join("dist"),
-        &file,
-        &[
-            "--baseline",
-            base.to_str().unwrap(),
-            "--format",
-            &format!("json={}", json.display()),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = rebuilt_against_baseline(tmp.path(), &dist, &copy.join("dist"), "gzip");
     let files = report["diff"]["files"].as_array().unwrap();
-    let unmatched: Vec<&Value> = files
-        .iter()
-        .filter(|f| f["status"] == "new" || f["status"] == "removed")
-        .collect();
-    assert!(
-        unmatched.is_empty(),
-        "unmatched after a one-line change: {unmatched:?}"
-    );
     let renamed: Vec<&Value> = files
         .iter()
         .filter(|f| f["path"] != f["baselinePath"])
@@ -633,40 +598,8 @@ fn baseline_matches_an_opaque_turbopack_chunk_by_its_modules() {
         String::from_utf8_lossy(&built.stderr)
     );
 
-    let base = tmp.path().join("base.json");
-    let o = distill(&[
-        "analyze",
-        next.to_str().unwrap(),
-        "--encodings",
-        "raw",
-        "--json",
-        base.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0));
-    let file = budgets_file(
-        tmp.path(),
-        r#"{"compression": "none", "budgets": [{"name": "g", "select": {"types": ["script"]}, "each": true, "growth": {"max": "+50%"}}]}"#,
-    );
-    let json = tmp.path().join("r.json");
-    let o = check(
-        &copy.join(".next"),
-        &file,
-        &[
-            "--baseline",
-            base.to_str().unwrap(),
-            "--format",
-            &format!("json={}", json.display()),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = rebuilt_against_baseline(tmp.path(), &next, &copy.join(".next"), "none");
     let files = report["diff"]["files"].as_array().unwrap();
-    let unmatched: Vec<&Value> = files
-        .iter()
-        .filter(|f| f["status"] == "new" || f["status"] == "removed")
-        .collect();
-    assert!(unmatched.is_empty(), "{unmatched:?}");
     let by_modules: Vec<&Value> = files
         .iter()
         .filter(|f| f["matchedBy"] == "modules")
@@ -682,4 +615,56 @@ fn baseline_matches_an_opaque_turbopack_chunk_by_its_modules() {
         );
         assert_eq!(f["status"], "grew");
     }
+}
+
+/// Analyzes `before` as the baseline, checks `after` against it with an `each` growth budget
+/// on scripts measured in `compression`, and returns the report after asserting that every file
+/// of either build found its counterpart.
+fn rebuilt_against_baseline(tmp: &Path, before: &Path, after: &Path, compression: &str) -> Value {
+    let encodings = if compression == "none" {
+        "raw".to_owned()
+    } else {
+        format!("raw,{compression}")
+    };
+    let base = tmp.join("base.json");
+    let o = distill(&[
+        "analyze",
+        before.to_str().unwrap(),
+        "--encodings",
+        &encodings,
+        "--json",
+        base.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let file = budgets_file(
+        tmp,
+        &format!(
+            r#"{{"compression": "{compression}", "budgets": [{{"name": "growth", "select": {{"types": ["script"]}}, "each": true, "growth": {{"max": "+50%"}}}}]}}"#
+        ),
+    );
+    let json = tmp.join("r.json");
+    let o = check(
+        after,
+        &file,
+        &[
+            "--baseline",
+            base.to_str().unwrap(),
+            "--format",
+            &format!("json={}", json.display()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let unmatched: Vec<&Value> = report["diff"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "new" || f["status"] == "removed")
+        .collect();
+    assert!(
+        unmatched.is_empty(),
+        "unmatched after a one-line change: {unmatched:?}"
+    );
+    report
 }
