@@ -5,8 +5,9 @@
 
 use distill_analyze::attribution::attribute_build;
 use distill_analyze::{Attribution, Options, analyze};
+use distill_fs::FsSource;
 use distill_graph::Encoding;
-use distill_ingest::{FsSource, ingest};
+use distill_ingest::ingest;
 use std::time::{Duration, Instant};
 
 fn median(runs: usize, mut f: impl FnMut()) -> Duration {

@@ -42,8 +42,9 @@
 use crate::packages::{self, Origin};
 use crate::sourcemap::{self, MapError, Segment, UNMAPPED};
 use distill_compress::{Settings, compressed_len};
+use distill_fs::FileSource;
 use distill_graph::{Build, Code, Diagnostic, Encoding, File, FileKind, Sizes};
-use distill_ingest::FileSource;
+pub use distill_schema::{MapStatus, ShareMethod};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -62,36 +63,7 @@ const MEASURE_MIN_SHARE: u64 = 50;
 /// webpack maps have up to 19 of 36,000 (two columns past lines inside template literals).
 const PAST_END_TOLERATED: usize = 8;
 /// The brotli quality whose ratios stand in for quality 11's.
-pub const BROTLI_PROXY_QUALITY: u32 = 5;
-
-/// How a compressed share was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ShareMethod {
-    /// Compressed on its own, then scaled with the others to the file's compressed size.
-    Measured,
-    /// A share of the small buckets' blob by raw bytes, then scaled.
-    Proportional,
-}
-
-impl ShareMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShareMethod::Measured => "measured",
-            ShareMethod::Proportional => "proportional",
-        }
-    }
-}
-
-/// What a file's source map gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapStatus {
-    /// Attributed through its map.
-    Mapped,
-    /// The file names no source map: one `(no source map)` bucket.
-    NoMap,
-    /// It names one that is missing, outside the build or unusable: `(unmapped)`.
-    Unusable,
-}
+pub use distill_schema::BROTLI_SHARE_PROXY_QUALITY as BROTLI_PROXY_QUALITY;
 
 /// One original module's (or bucket's) share of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +155,7 @@ pub fn attribute(
     settings: &Settings,
     compressed: bool,
 ) -> (FileAttribution, Vec<Diagnostic>) {
-    let comment = trailing_comment(bytes);
+    let comment = distill_scan::map_url::find(bytes).map(|c| c.comment.start);
     let body = &bytes[..comment.unwrap_or(bytes.len())];
     let mut diagnostics = Vec::new();
     let mut buckets = vec![
@@ -423,51 +395,6 @@ fn column_to_byte(
     Some(cursor.1)
 }
 
-/// Where the trailing `//# sourceMappingURL=` (or `/*# … */`) comment starts, when the file ends
-/// with one (only whitespace after it).
-pub fn trailing_comment(bytes: &[u8]) -> Option<usize> {
-    const NEEDLE: &[u8] = b"sourceMappingURL=";
-    let tail_start = bytes.len().saturating_sub(4096);
-    let tail = &bytes[tail_start..];
-    let at = tail.windows(NEEDLE.len()).rposition(|w| w == NEEDLE)?;
-    let mut start = at;
-    while start > 0 && matches!(tail[start - 1], b' ' | b'\t') {
-        start -= 1;
-    }
-    if start < 3 {
-        return None;
-    }
-    let marker = &tail[start - 3..start];
-    if !matches!(marker, b"//#" | b"//@" | b"/*#" | b"/*@") {
-        return None;
-    }
-    let block = marker[1] == b'*';
-    let after = &tail[at + NEEDLE.len()..];
-    let url_end = after
-        .iter()
-        .position(|b| b.is_ascii_whitespace() || (block && *b == b'*'))
-        .unwrap_or(after.len());
-    let mut rest = &after[url_end..];
-    if block {
-        let close = rest.windows(2).position(|w| w == b"*/")?;
-        rest = &rest[close + 2..];
-    }
-    rest.iter()
-        .all(u8::is_ascii_whitespace)
-        .then_some(tail_start + start - 3)
-}
-
-/// The URL of the trailing comment, for `data:` maps that ingest does not link.
-pub fn trailing_url(bytes: &[u8]) -> Option<&str> {
-    let start = trailing_comment(bytes)?;
-    let text = std::str::from_utf8(&bytes[start..]).ok()?;
-    let (_, after) = text.split_once("sourceMappingURL=")?;
-    after
-        .split(|c: char| c.is_ascii_whitespace() || c == '*')
-        .next()
-        .filter(|u| !u.is_empty())
-}
-
 /// Files with the same content and the same map are attributed once.
 type Key<'a> = (&'a str, Option<&'a str>);
 type Attributed = (FileAttribution, Vec<Diagnostic>);
@@ -588,12 +515,13 @@ fn map_input(
             )),
         };
     }
-    match trailing_url(bytes) {
+    let comment = distill_scan::map_url::find(bytes);
+    match comment.as_ref().and_then(|c| c.url(bytes)) {
         Some(url) if url.starts_with("data:") => {
             if url.len() as u64 > max_map_bytes.saturating_mul(2) {
                 return too_large(url.len() as u64);
             }
-            match sourcemap::decode_data_url(url) {
+            match distill_scan::data_url::decode(url) {
                 Ok(b) => MapInput::Bytes(b),
                 Err(e) => MapInput::Unavailable(Some(
                     Diagnostic::warning(
@@ -890,7 +818,8 @@ mod tests {
 
     #[test]
     fn whole_builds_in_memory_and_the_map_size_limit() {
-        use distill_ingest::{MemSource, ingest};
+        use distill_fs::MemSource;
+        use distill_ingest::ingest;
         let map = r#"{"version":3,"sources":["../src/a.js"],"mappings":"AAAA"}"#;
         let src = MemSource::new()
             .with("a.js", "a();\n//# sourceMappingURL=a.js.map\n")
@@ -974,27 +903,6 @@ mod tests {
             );
             total(&a, code.len());
         }
-    }
-
-    #[test]
-    fn trailing_comments() {
-        assert_eq!(
-            trailing_comment(b"x\n//# sourceMappingURL=a.map\n"),
-            Some(2)
-        );
-        assert_eq!(
-            trailing_comment(b"x\n/*# sourceMappingURL=a.map */"),
-            Some(2)
-        );
-        assert_eq!(
-            trailing_comment(b"x\n//# sourceMappingURL=a.map\nmore()"),
-            None
-        );
-        assert_eq!(trailing_comment(b"var s='sourceMappingURL=x'"), None);
-        assert_eq!(
-            trailing_url(b"x\n//# sourceMappingURL=data:application/json;base64,e30=\n"),
-            Some("data:application/json;base64,e30=")
-        );
     }
 
     #[test]

@@ -12,36 +12,7 @@ use crate::attribution::FileAttribution;
 use distill_graph::{Encoding, Sizes};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum DuplicateKind {
-    Chunks,
-    Versions,
-    Copies,
-}
-
-impl DuplicateKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DuplicateKind::Chunks => "chunks",
-            DuplicateKind::Versions => "versions",
-            DuplicateKind::Copies => "copies",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Duplicate {
-    pub package: String,
-    pub kind: DuplicateKind,
-    /// Known versions, sorted.
-    pub versions: Vec<String>,
-    /// The files carrying the package (for `chunks`, those carrying a repeated module).
-    pub files: Vec<String>,
-    /// All bytes of the package in those files.
-    pub sizes: Sizes,
-    /// What removing the duplication would save.
-    pub wasted: Sizes,
-}
+pub use distill_schema::{Duplicate, DuplicateKind};
 
 /// Sizes in raw, gzip and brotli (the encodings attribution shares), missing ones staying
 /// missing through sums.

@@ -14,7 +14,8 @@
 //! ```
 //! use distill_analyze::{analyze, Options};
 //! use distill_graph::Encoding;
-//! use distill_ingest::{ingest, MemSource};
+//! use distill_fs::MemSource;
+//! use distill_ingest::ingest;
 //! let src = MemSource::new().with("app.js", "let a = 1;".repeat(100));
 //! let build = ingest(&src).unwrap().build;
 //! let analysis = analyze(&src, build, &Options::with(&[Encoding::Gzip]));
@@ -27,14 +28,16 @@
 pub mod attribution;
 pub mod duplicates;
 pub mod packages;
+mod report;
 pub mod sourcemap;
 
 pub use attribution::{FileAttribution, MapStatus, ModuleShare, ShareMethod};
 pub use duplicates::{Duplicate, DuplicateKind};
+pub use report::{kind_totals, report};
 
 use distill_compress::{EncoderInfo, Settings, SizeCache, compressed_len};
+use distill_fs::FileSource;
 use distill_graph::{Build, Code, Diagnostic, Encoding, FileKind, LoadSet, Sizes};
-use distill_ingest::FileSource;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -303,7 +306,8 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distill_ingest::{MemSource, ingest};
+    use distill_fs::MemSource;
+    use distill_ingest::ingest;
 
     #[test]
     fn identical_files_get_identical_sizes_and_maps_stay_raw() {

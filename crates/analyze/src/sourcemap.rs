@@ -316,72 +316,6 @@ fn vlq(bytes: &[u8], mut i: usize) -> Result<(i64, usize), MapError> {
     ))
 }
 
-/// The map inside a `data:` URL (`data:application/json;base64,…` or percent-encoded).
-pub fn decode_data_url(url: &str) -> Result<Vec<u8>, MapError> {
-    let rest = url
-        .strip_prefix("data:")
-        .ok_or_else(|| MapError::Malformed("not a data: URL".into()))?;
-    let (meta, data) = rest
-        .split_once(',')
-        .ok_or_else(|| MapError::Malformed("data: URL without a comma".into()))?;
-    if meta.split(';').any(|p| p.eq_ignore_ascii_case("base64")) {
-        base64(data)
-    } else {
-        Ok(percent_decode(data))
-    }
-}
-
-fn base64(text: &str) -> Result<Vec<u8>, MapError> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => {
-                return Err(MapError::Malformed(format!(
-                    "invalid base64 character {:?} at offset {i} of the data: URL",
-                    b as char
-                )));
-            }
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Ok(out)
-}
-
-fn percent_decode(text: &str) -> Vec<u8> {
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = b
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -548,21 +482,5 @@ mod tests {
         let json = br#"{"version":3,"sources":["a"],"mappings":"AAAA,C,C;C"}"#;
         assert_eq!(parse(json, 4).unwrap().segments.len(), 4);
         assert_eq!(parse(json, 3).unwrap_err(), MapError::TooMany(3));
-    }
-
-    #[test]
-    fn data_urls() {
-        let json = r#"{"version":3,"sources":["a.js"],"mappings":"AAAA"}"#;
-        let b64 = "eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImEuanMiXSwibWFwcGluZ3MiOiJBQUFBIn0=";
-        assert_eq!(
-            decode_data_url(&format!("data:application/json;charset=utf-8;base64,{b64}")).unwrap(),
-            json.as_bytes()
-        );
-        assert_eq!(
-            decode_data_url("data:application/json,%7B%22a%22%3A1%7D").unwrap(),
-            br#"{"a":1}"#
-        );
-        assert!(decode_data_url("data:application/json;base64,***").is_err());
-        assert!(decode_data_url("data:nocomma").is_err());
     }
 }

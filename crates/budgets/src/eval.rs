@@ -3,8 +3,8 @@
 use crate::ConfigError;
 use crate::schema::{Budget, BudgetsFile, Compression};
 use crate::select::{Globs, select};
-use distill_report::format_bytes as human;
-use distill_report::json::{FileReport, Report, Verdict};
+use distill_schema::format_bytes as human;
+use distill_schema::{FileReport, Metric, Report, Verdict, VerdictStatus};
 use std::collections::BTreeMap;
 
 /// The verdicts of every budget, or the configuration errors that prevent evaluation (a glob
@@ -37,7 +37,7 @@ pub fn evaluate(
             Err(mut e) => {
                 e.budget = Some(b.name.clone());
                 errors.push(e);
-                compiled.push(Globs::compile(&[], "").expect("no globs"));
+                compiled.push(Globs::none());
             }
         }
         if b.growth.is_some() && baseline.is_none() {
@@ -52,7 +52,7 @@ pub fn evaluate(
     }
     let matches: BTreeMap<&str, &str> = baseline
         .map(|base| {
-            distill_report::diff::matched_paths(report, base)
+            distill_schema::matched_paths(report, base)
                 .into_iter()
                 .map(|(c, b, _)| (c, b))
                 .collect()
@@ -88,13 +88,14 @@ fn size_of(f: &FileReport, compression: Compression) -> u64 {
 }
 
 impl Ctx<'_> {
-    fn verdict(&self, name: String, metric: &str, actual: u64, files: Vec<String>) -> Verdict {
+    fn verdict(&self, name: String, metric: Metric, actual: u64, files: Vec<String>) -> Verdict {
         Verdict {
             name,
             budget: self.budget.name.clone(),
-            status: "pass".into(),
-            metric: metric.into(),
-            compression: self.compression.as_str().into(),
+            file: None,
+            status: VerdictStatus::Pass,
+            metric,
+            compression: self.compression,
             actual,
             max: None,
             warn: None,
@@ -109,8 +110,12 @@ impl Ctx<'_> {
         let b = self.budget;
         let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
         if files.is_empty() {
-            let mut v = self.verdict(b.name.clone(), "size", 0, Vec::new());
-            v.status = if b.min.is_some() { "fail" } else { "empty" }.into();
+            let mut v = self.verdict(b.name.clone(), Metric::Size, 0, Vec::new());
+            v.status = if b.min.is_some() {
+                VerdictStatus::Fail
+            } else {
+                VerdictStatus::Empty
+            };
             v.min = b.min.map(|s| s.0);
             v.message = format!("selects no file{}", self.why_empty());
             out.push(v);
@@ -119,11 +124,13 @@ impl Ctx<'_> {
         if b.max.is_some() || b.warn.is_some() || b.min.is_some() {
             if b.each {
                 for f in files {
-                    out.push(self.size_verdict(
+                    let mut v = self.size_verdict(
                         format!("{} › {}", b.name, f.path),
                         size_of(f, self.compression),
                         vec![f.path.clone()],
-                    ));
+                    );
+                    v.file = Some(f.path.clone());
+                    out.push(v);
                 }
             } else {
                 let total = files.iter().map(|f| size_of(f, self.compression)).sum();
@@ -139,10 +146,19 @@ impl Ctx<'_> {
             }
         };
         if let Some(max_count) = b.max_count {
-            let mut v = self.verdict(named("count"), "count", files.len() as u64, paths.clone());
+            let mut v = self.verdict(
+                named("count"),
+                Metric::Count,
+                files.len() as u64,
+                paths.clone(),
+            );
             v.max = Some(max_count);
             let over = files.len() as u64 > max_count;
-            v.status = if over { "fail" } else { "pass" }.into();
+            v.status = if over {
+                VerdictStatus::Fail
+            } else {
+                VerdictStatus::Pass
+            };
             v.message = format!("{} files, at most {max_count}", files.len());
             out.push(v);
         }
@@ -155,20 +171,23 @@ impl Ctx<'_> {
                         .and_then(|p| base.files.iter().find(|bf| bf.path == *p));
                     let name = format!("{} › {} (growth)", b.name, f.path);
                     let now = size_of(f, self.compression);
-                    match before {
-                        Some(bf) => out.push(self.growth_verdict(
+                    let mut v = match before {
+                        Some(bf) => self.growth_verdict(
                             name,
                             size_of(bf, self.compression),
                             now,
                             growth,
                             vec![f.path.clone()],
-                        )),
+                        ),
                         None => {
-                            let mut v = self.verdict(name, "growth", now, vec![f.path.clone()]);
+                            let mut v =
+                                self.verdict(name, Metric::Growth, now, vec![f.path.clone()]);
                             v.message = "new file: not in the baseline".into();
-                            out.push(v);
+                            v
                         }
-                    }
+                    };
+                    v.file = Some(f.path.clone());
+                    out.push(v);
                 }
             } else {
                 let before: u64 = select(base, &b.select, globs)
@@ -183,14 +202,14 @@ impl Ctx<'_> {
 
     fn size_verdict(&self, name: String, actual: u64, files: Vec<String>) -> Verdict {
         let b = self.budget;
-        let mut v = self.verdict(name, "size", actual, files);
+        let mut v = self.verdict(name, Metric::Size, actual, files);
         v.max = b.max.map(|s| s.0);
         v.warn = b.warn.map(|s| s.0);
         v.min = b.min.map(|s| s.0);
-        let enc = self.compression.as_str();
+        let enc = self.compression.label();
         let (status, message) = if let Some(max) = b.max.filter(|m| actual > m.0) {
             (
-                "fail",
+                VerdictStatus::Fail,
                 format!(
                     "{} {enc}, over the max of {max} by {}",
                     human(actual),
@@ -199,7 +218,7 @@ impl Ctx<'_> {
             )
         } else if let Some(min) = b.min.filter(|m| actual < m.0) {
             (
-                "fail",
+                VerdictStatus::Fail,
                 format!(
                     "{} {enc}, under the min of {min} by {}",
                     human(actual),
@@ -208,7 +227,7 @@ impl Ctx<'_> {
             )
         } else if let Some(warn) = b.warn.filter(|w| actual > w.0) {
             (
-                "warn",
+                VerdictStatus::Warn,
                 format!(
                     "{} {enc}, over the warning level of {warn} by {}",
                     human(actual),
@@ -221,9 +240,12 @@ impl Ctx<'_> {
                 .or(b.warn)
                 .map(|l| format!(", {} under {l}", human(l.0 - actual)))
                 .unwrap_or_default();
-            ("pass", format!("{} {enc}{margin}", human(actual)))
+            (
+                VerdictStatus::Pass,
+                format!("{} {enc}{margin}", human(actual)),
+            )
         };
-        v.status = status.into();
+        v.status = status;
         v.message = message;
         v
     }
@@ -236,7 +258,7 @@ impl Ctx<'_> {
         growth: &crate::GrowthLimits,
         files: Vec<String>,
     ) -> Verdict {
-        let mut v = self.verdict(name, "growth", now, files);
+        let mut v = self.verdict(name, Metric::Growth, now, files);
         v.baseline = Some(before);
         let delta = now as i64 - before as i64;
         let pct = if before > 0 {
@@ -252,18 +274,18 @@ impl Ctx<'_> {
         );
         let (status, limit) = if let Some(max) = growth.max.filter(|g| g.exceeded(before, now)) {
             (
-                "fail",
+                VerdictStatus::Fail,
                 format!(", over the max growth of {}", max.describe()),
             )
         } else if let Some(warn) = growth.warn.filter(|g| g.exceeded(before, now)) {
             (
-                "warn",
+                VerdictStatus::Warn,
                 format!(", over the warning growth of {}", warn.describe()),
             )
         } else {
-            ("pass", String::new())
+            (VerdictStatus::Pass, String::new())
         };
-        v.status = status.into();
+        v.status = status;
         v.message = format!("{change}{limit}");
         v
     }

@@ -3,6 +3,7 @@
 
 use crate::size::{Growth, Size};
 use distill_graph::FileKind;
+pub use distill_schema::Compression;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -99,36 +100,6 @@ pub enum Scope {
     Initial,
     Lazy,
     All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    None,
-    Gzip,
-    Brotli,
-    Zstd,
-}
-
-impl Compression {
-    pub fn encoding(self) -> distill_graph::Encoding {
-        use distill_graph::Encoding as E;
-        match self {
-            Compression::None => E::Raw,
-            Compression::Gzip => E::Gzip,
-            Compression::Brotli => E::Brotli,
-            Compression::Zstd => E::Zstd,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::Gzip => "gzip",
-            Compression::Brotli => "brotli",
-            Compression::Zstd => "zstd",
-        }
-    }
 }
 
 /// The JSON schema of `budgets.json`, as committed in `budgets.schema.json`.

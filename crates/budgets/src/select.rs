@@ -3,7 +3,7 @@
 use crate::ConfigError;
 use crate::schema::{Scope, Select};
 use distill_graph::FileKind;
-use distill_report::json::{FileReport, LoadSetReport, Report};
+use distill_schema::{FileReport, LoadSetReport, Report};
 use globset::{GlobSet, GlobSetBuilder};
 use std::collections::BTreeSet;
 
@@ -47,12 +47,35 @@ impl Globs {
                 any_include = true;
             }
         }
-        let build = |b: GlobSetBuilder| b.build().expect("globs compiled one by one above");
+        // A set of globs that each compiled can still fail as a set (globset's own limits on
+        // nested alternations): that is a configuration error too, never a panic.
+        let build = |b: GlobSetBuilder| {
+            b.build().map_err(|e| ConfigError {
+                path: path.to_owned(),
+                budget: None,
+                line: None,
+                column: None,
+                message: format!("the globs cannot be combined: {e}"),
+            })
+        };
         Ok(Globs {
-            include: any_include.then(|| build(include)),
-            exclude: build(exclude),
+            include: if any_include {
+                Some(build(include)?)
+            } else {
+                None
+            },
+            exclude: build(exclude)?,
             each,
         })
+    }
+
+    /// No globs: every path matches.
+    pub fn none() -> Globs {
+        Globs {
+            include: None,
+            exclude: GlobSet::empty(),
+            each: Vec::new(),
+        }
     }
 
     pub fn matches(&self, path: &str) -> bool {

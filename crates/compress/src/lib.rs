@@ -13,6 +13,7 @@ mod cache;
 
 pub use cache::SizeCache;
 
+pub use distill_graph::EncoderInfo;
 use distill_graph::Encoding;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -43,19 +44,6 @@ impl Default for Settings {
             zstd_window_log: 23,
         }
     }
-}
-
-/// Which encoder and level produced a size, written into every report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EncoderInfo {
-    pub encoding: Encoding,
-    /// Library and version family that produced the bytes.
-    pub encoder: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window_log: Option<u32>,
 }
 
 impl Settings {

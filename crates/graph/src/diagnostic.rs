@@ -1,6 +1,7 @@
 //! Diagnostics with stable codes. Every code a user can see is registered in [`Code`], so they
 //! can grep for it, suppress it and rely on it across versions.
 
+use crate::printable;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -53,6 +54,8 @@ codes! {
     InputUnreadable = "input/unreadable",
     /// A file name is not valid UTF-8 and cannot be reported or budgeted reliably.
     InputNonUtf8Name = "input/non-utf8-name",
+    /// A path in the build is a FIFO, socket, device or folder where a file is expected.
+    InputNotAFile = "input/not-a-file",
     /// A route or entry whose first-load files could not be determined.
     InputUnresolvedRoute = "input/unresolved-route",
     /// A compressed size could not be computed or did not decode back to the file.
@@ -77,6 +80,11 @@ codes! {
     MapMismatch = "map/mismatch",
     /// A source map is larger than the limit attribution reads; the file is `(unmapped)`.
     MapTooLarge = "map/too-large",
+    /// A report or output file could not be written (exit 2).
+    OutputWriteFailed = "output/write-failed",
+    /// An output path was refused before anything ran: a file of the build being read, a path
+    /// two outputs share, a folder, or a symbolic link to nothing (exit 2).
+    OutputRefused = "output/refused",
 }
 
 impl fmt::Display for Code {
@@ -169,15 +177,15 @@ impl fmt::Display for Diagnostic {
         };
         write!(f, "{level}[{}]: ", self.code)?;
         if let Some(path) = &self.path {
-            f.write_str(path)?;
+            f.write_str(&printable(path))?;
             if let (Some(line), Some(column)) = (self.line, self.column) {
                 write!(f, ":{line}:{column}")?;
             }
             f.write_str(": ")?;
         }
-        f.write_str(&self.message)?;
+        f.write_str(&printable(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", printable(hint))?;
         }
         Ok(())
     }

@@ -18,7 +18,10 @@ pub struct IdentityInput<'a> {
 }
 
 /// How a pair was matched, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum MatchedBy {
     Key,
     Path,

@@ -15,9 +15,11 @@
 mod diagnostic;
 pub mod identity;
 mod size;
+mod text;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
-pub use size::{Encoding, Sizes};
+pub use size::{EncoderInfo, Encoding, Sizes};
+pub use text::printable;
 
 use serde::{Deserialize, Serialize};
 

@@ -32,6 +32,20 @@ impl Encoding {
     }
 }
 
+/// Which encoder and level produced a size, written into every report so any number in it can
+/// be reproduced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EncoderInfo {
+    pub encoding: Encoding,
+    /// Library and version family that produced the bytes.
+    pub encoder: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_log: Option<u32>,
+}
+
 /// The sizes of one file (or a sum of files) in every measured encoding. An encoding that was
 /// not asked for is `None`, never zero.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

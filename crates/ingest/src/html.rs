@@ -2,7 +2,8 @@
 //! `<script>`, `<link rel=modulepreload>` and `<link rel=stylesheet>` tags, then through the
 //! chunks' own import statements.
 
-use crate::{Context, paths, scan};
+use crate::context::Context;
+use distill_fs::paths;
 use distill_graph::{Build, Code, EdgeKind, FileKind, Role};
 
 pub(crate) fn ingest(ctx: &mut Context, build: &mut Build) {
@@ -72,7 +73,7 @@ pub(crate) fn html_starts(
 ) -> Option<HtmlStarts> {
     let text = ctx.read_text(doc, Code::InputMissingFile)?;
     let mut starts = HtmlStarts::default();
-    for tag in scan::html_tags(&text) {
+    for tag in distill_scan::html::tags(&text) {
         let (url, list) = match tag.name.as_str() {
             "script" => match tag.attr("src") {
                 Some(src) if tag.has("nomodule") => (src, &mut starts.nomodule),

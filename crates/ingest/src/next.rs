@@ -12,8 +12,9 @@
 //! Lazy files come from the `next/dynamic` manifests (`react-loadable-manifest.json`) and from
 //! chunk paths Turbopack's loaders write as strings.
 
+use crate::context::Context;
 use crate::html::{self, HtmlStarts};
-use crate::{Context, paths, scan};
+use distill_fs::paths;
 use distill_graph::{Build, Code, Diagnostic, FileKind, Framework, Role};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -109,7 +110,7 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build, turbopack: bool) {
     let root_main = client_files(ctx, "build-manifest.json", &manifest.root_main_files);
     let loadable = webpack_loadables(ctx);
 
-    let mut routes: Vec<(String, &'static str, Vec<String>, Vec<String>)> = Vec::new();
+    let mut routes: Vec<RouteFiles> = Vec::new();
     pages_routes(ctx, &manifest, &polyfills, &loadable, &mut routes);
     app_routes(
         ctx,
@@ -120,25 +121,25 @@ pub(crate) fn ingest(ctx: &mut Context, build: &mut Build, turbopack: bool) {
         &mut routes,
     );
 
-    for (_, _, initial, _) in &routes {
-        for f in initial {
+    for route in &routes {
+        for f in &route.initial {
             if ctx.files.get(f).is_some_and(|s| s.file.role == Role::Chunk) {
                 ctx.set_role(f, Role::Entry);
             }
         }
     }
-    for (_, _, _, lazy) in &routes {
-        for f in lazy {
+    for route in &routes {
+        for f in &route.lazy {
             if ctx.files.get(f).is_some_and(|s| s.file.role == Role::Chunk) {
                 ctx.set_role(f, Role::DynamicEntry);
             }
         }
     }
     let graph = ctx.graph();
-    for (name, router, initial, lazy) in routes {
+    for r in routes {
         build
             .routes
-            .push(graph.load_set(&name, Some(router), &initial, &lazy));
+            .push(graph.load_set(&r.name, Some(r.router), &r.initial, &r.lazy));
     }
 }
 
@@ -179,14 +180,24 @@ fn turbopack_loadables(ctx: &mut Context, path: &str) -> Vec<String> {
     client_files(ctx, path, &files)
 }
 
-type Routes = Vec<(String, &'static str, Vec<String>, Vec<String>)>;
+/// What one route loads, before load sets are computed.
+struct RouteFiles {
+    /// `/dashboard`.
+    name: String,
+    /// `app` or `pages`.
+    router: &'static str,
+    /// Loaded first (the load set adds their static imports and stylesheets).
+    initial: Vec<String>,
+    /// `next/dynamic` chunks and their like, loaded later.
+    lazy: Vec<String>,
+}
 
 fn pages_routes(
     ctx: &mut Context,
     manifest: &BuildManifest,
     polyfills: &[String],
     loadable: &[(String, Vec<String>)],
-    routes: &mut Routes,
+    routes: &mut Vec<RouteFiles>,
 ) {
     let app = manifest.pages.get("/_app").cloned().unwrap_or_default();
     let mut pages: BTreeMap<String, &Vec<String>> = manifest
@@ -232,7 +243,12 @@ fn pages_routes(
             ctx,
             &format!("server/pages{page_dir}/react-loadable-manifest.json"),
         ));
-        routes.push((route.clone(), "pages", initial, lazy));
+        routes.push(RouteFiles {
+            name: route.clone(),
+            router: "pages",
+            initial,
+            lazy,
+        });
     }
 }
 
@@ -254,7 +270,7 @@ fn app_routes(
     root_main: &[String],
     low_priority: &[String],
     loadable: &[(String, Vec<String>)],
-    routes: &mut Routes,
+    routes: &mut Vec<RouteFiles>,
 ) {
     const PATH: &str = "app-path-routes-manifest.json";
     if !ctx.source.is_file(PATH) {
@@ -344,7 +360,12 @@ fn app_routes(
             ctx,
             &format!("server/app{entry}/react-loadable-manifest.json"),
         ));
-        routes.push((route, "app", all, lazy));
+        routes.push(RouteFiles {
+            name: route,
+            router: "app",
+            initial: all,
+            lazy,
+        });
     }
 }
 
@@ -448,8 +469,8 @@ fn webpack_app_route(
         if ctx.source.is_file(&rsc_path) {
             let bytes = ctx.source.read(&rsc_path).ok()?;
             let (mut js, mut css) = (Vec::new(), Vec::new());
-            for p in scan::loader_paths(&bytes) {
-                let Some(p) = paths::normalize(&p).filter(|p| ctx.has(p)) else {
+            for p in distill_scan::loader::paths(&bytes) {
+                let Some(p) = paths::normalize(&p.path).filter(|p| ctx.has(p)) else {
                     continue;
                 };
                 let list = if FileKind::from_path(&p) == FileKind::Stylesheet {

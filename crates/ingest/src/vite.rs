@@ -1,7 +1,8 @@
 //! Vite with `build.manifest: true`: `.vite/manifest.json` names every chunk, its static and
 //! dynamic imports (by manifest key), its CSS and assets (by file). FORMATS.md §1.
 
-use crate::{Context, html};
+use crate::context::Context;
+use crate::html;
 use distill_graph::{Build, Chunk, Code, Diagnostic, EdgeKind, FileKind, Framework, Role};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -159,7 +160,8 @@ fn mark_public(ctx: &mut Context, chunks: &BTreeMap<String, (ManifestChunk, Stri
 
 #[cfg(test)]
 mod tests {
-    use crate::{MemSource, ingest};
+    use crate::ingest;
+    use distill_fs::MemSource;
     use distill_graph::{Code, Framework, Role};
 
     const MANIFEST: &str = r#"{

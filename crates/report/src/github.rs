@@ -2,7 +2,8 @@
 //! `::warning` for warnings, shown as annotations. GitHub shows at most 10 error and 10 warning
 //! annotations per step; the rest are summarized in one notice so nothing is silently lost.
 
-use crate::json::Report;
+use crate::Options;
+use distill_schema::{Report, VerdictStatus};
 use std::io::{self, Write};
 
 pub const MAX_PER_LEVEL: usize = 10;
@@ -21,16 +22,16 @@ fn property(s: &str) -> String {
 
 /// `root` is the build folder as given on the command line, so `file=` points at a path in the
 /// repository.
-pub fn write(report: &Report, root: &str, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let verdicts = report.budgets.as_ref().map_or(&[][..], |b| &b.verdicts[..]);
-    let root = root.trim_end_matches('/');
+    let root = options.root.trim_end_matches('/');
     let mut shown = [0usize; 2];
     let mut hidden = [0usize; 2];
     for v in verdicts {
-        let (level, i) = match v.status.as_str() {
-            "fail" => ("error", 0),
-            "warn" | "empty" => ("warning", 1),
-            _ => continue,
+        let (level, i) = match v.status {
+            VerdictStatus::Fail => ("error", 0),
+            VerdictStatus::Warn | VerdictStatus::Empty => ("warning", 1),
+            VerdictStatus::Pass => continue,
         };
         if shown[i] == MAX_PER_LEVEL {
             hidden[i] += 1;
@@ -68,15 +69,16 @@ pub fn write(report: &Report, root: &str, out: &mut dyn Write) -> io::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::{BudgetsReport, Verdict};
+    use distill_schema::{BudgetsReport, Compression, Metric, Verdict};
 
-    fn verdict(i: usize, status: &str) -> Verdict {
+    fn verdict(i: usize, status: VerdictStatus) -> Verdict {
         Verdict {
             name: format!("b › assets/a{i},x.js"),
             budget: "b".into(),
-            status: status.into(),
-            metric: "size".into(),
-            compression: "gzip".into(),
+            file: Some(format!("assets/a{i},x.js")),
+            status,
+            metric: Metric::Size,
+            compression: Compression::Gzip,
             actual: 10,
             max: Some(1),
             warn: None,
@@ -93,14 +95,18 @@ mod tests {
             r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
         )
         .unwrap();
-        let mut verdicts: Vec<Verdict> = (0..13).map(|i| verdict(i, "fail")).collect();
-        verdicts.extend((0..2).map(|i| verdict(i, "warn")));
+        let mut verdicts: Vec<Verdict> = (0..13).map(|i| verdict(i, VerdictStatus::Fail)).collect();
+        verdicts.extend((0..2).map(|i| verdict(i, VerdictStatus::Warn)));
         report.budgets = Some(BudgetsReport {
             source: "b.json".into(),
             verdicts,
         });
         let mut out = Vec::new();
-        write(&report, "dist", &mut out).unwrap();
+        let options = Options {
+            root: "dist".into(),
+            ..Options::default()
+        };
+        write(&report, &options, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(

@@ -13,13 +13,15 @@
 //! script element, and the page puts names into the DOM only as text.
 //!
 //! ```
-//! # fn demo(report: &distill_report::json::Report) -> std::io::Result<()> {
+//! # fn demo(report: &distill_schema::Report) -> std::io::Result<()> {
 //! let mut page = Vec::new();
-//! distill_report::html::write(report, &mut page)?;
+//! distill_report::html::write(report, &Default::default(), &mut page)?;
 //! # Ok(()) }
 //! ```
 
-use crate::json::Report;
+use crate::Options;
+use base64::Engine;
+use distill_schema::Report;
 use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
@@ -28,7 +30,7 @@ const CSS: &str = include_str!("../assets/treemap.css");
 const JS: &str = include_str!("../assets/treemap.js");
 
 /// Writes the report as one HTML page.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report, _options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let data = serde_json::to_vec(report).map_err(io::Error::other)?;
     let mut rest = TEMPLATE;
     while let Some(start) = rest.find("{{") {
@@ -86,24 +88,7 @@ fn write_script_json(json: &[u8], out: &mut dyn Write) -> io::Result<()> {
 
 /// Standard base64 with padding, for CSP hash sources.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * k)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -148,7 +133,7 @@ mod tests {
 
     fn page(report: &Report) -> String {
         let mut out = Vec::new();
-        write(report, &mut out).unwrap();
+        write(report, &Options::default(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -1,27 +1,53 @@
 //! The table a person reads at a glance: first-load JS and CSS per entry or route, what loads
 //! later, the largest files, and totals per kind.
 
-use crate::format_bytes;
-use crate::json::kind_totals;
-use distill_analyze::{Analysis, DuplicateKind, MapStatus};
+use crate::Options;
+use crate::style::{Paint, printable};
 use distill_graph::{Encoding, FileKind, Sizes};
+use distill_schema::{
+    BROTLI_SHARE_PROXY_QUALITY, DuplicateKind, FileReport, MapStatus, Report, format_bytes,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// How many of the largest files to list.
-    pub top: usize,
-    /// The build folder as the user named it.
-    pub root: String,
+/// The measured encodings besides raw, in the report's order.
+fn measured(report: &Report) -> Vec<Encoding> {
+    report
+        .encoders
+        .iter()
+        .map(|e| e.encoding)
+        .filter(|e| *e != Encoding::Raw)
+        .collect()
 }
 
-pub fn write(analysis: &Analysis, options: &Options, out: &mut dyn Write) -> io::Result<()> {
-    let build = &analysis.build;
-    let payload = build.files.iter().filter(|f| f.kind.is_payload()).count();
-    let framework = build.framework.map_or("unknown", |f| f.label());
-    writeln!(out, "{} · {framework} · {payload} files", options.root)?;
-    for e in &analysis.encoders {
+pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let by_path: BTreeMap<&str, &FileReport> =
+        report.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let encodings = measured(report);
+    let total = |paths: &mut dyn Iterator<Item = &String>| {
+        let mut sum = Sizes::zero(&encodings);
+        for p in paths {
+            if let Some(f) = by_path.get(p.as_str()) {
+                sum += f.sizes;
+            }
+        }
+        sum
+    };
+    let of_kind = |files: &[String], kind: FileKind| -> Vec<String> {
+        files
+            .iter()
+            .filter(|p| by_path.get(p.as_str()).is_some_and(|f| f.kind == kind))
+            .cloned()
+            .collect()
+    };
+    let payload = report.files.iter().filter(|f| f.kind.is_payload()).count();
+    let framework = report.framework.map_or("unknown", |f| f.label());
+    writeln!(
+        out,
+        "{} · {framework} · {payload} files",
+        printable(&options.root)
+    )?;
+    for e in &report.encoders {
         let level = e.level.map(|l| format!(" level {l}")).unwrap_or_default();
         let window = e
             .window_log
@@ -35,73 +61,83 @@ pub fn write(analysis: &Analysis, options: &Options, out: &mut dyn Write) -> io:
         )?;
     }
 
-    let encodings: Vec<Encoding> = std::iter::once(Encoding::Raw)
-        .chain(analysis.encodings.iter().copied())
+    let columns: Vec<Encoding> = std::iter::once(Encoding::Raw)
+        .chain(encodings.iter().copied())
         .collect();
-    let mut table = Table::new(&["", "files"], &encodings);
+    let mut table = Table::new(&["", "files"], &columns, Paint(options.color));
 
-    for (title, sets) in [("Entry", &build.entries), ("Route", &build.routes)] {
+    for (title, sets) in [("Entry", &report.entries), ("Route", &report.routes)] {
         if sets.is_empty() {
             continue;
         }
         table.section(&format!("{title} — first load"));
         for set in sets {
-            let js: Vec<&String> = analysis.of_kind(&set.initial, FileKind::Script).collect();
-            let css: Vec<&String> = analysis
-                .of_kind(&set.initial, FileKind::Stylesheet)
-                .collect();
+            let js = of_kind(&set.initial, FileKind::Script);
+            let css = of_kind(&set.initial, FileKind::Stylesheet);
             table.row(
                 &set.name,
                 js.len() + css.len(),
-                analysis.total(js.iter().copied().chain(css.iter().copied())),
+                total(&mut js.iter().chain(css.iter())),
             );
-            table.row("  js", js.len(), analysis.total(js.iter().copied()));
+            table.row("  js", js.len(), total(&mut js.iter()));
             if !css.is_empty() {
-                table.row("  css", css.len(), analysis.total(css.iter().copied()));
+                table.row("  css", css.len(), total(&mut css.iter()));
             }
             if !set.lazy.is_empty() {
-                table.row("  later (lazy)", set.lazy.len(), analysis.total(&set.lazy));
+                table.row(
+                    "  later (lazy)",
+                    set.lazy.len(),
+                    total(&mut set.lazy.iter()),
+                );
             }
         }
     }
 
-    let mut largest: Vec<_> = build.files.iter().filter(|f| f.kind.is_payload()).collect();
-    largest.sort_by(|a, b| b.size.cmp(&a.size).then(a.path.cmp(&b.path)));
+    let mut largest: Vec<&FileReport> = report
+        .files
+        .iter()
+        .filter(|f| f.kind.is_payload())
+        .collect();
+    largest.sort_by(|a, b| b.sizes.raw.cmp(&a.sizes.raw).then(a.path.cmp(&b.path)));
     if options.top > 0 && !largest.is_empty() {
         table.section(&format!("Largest files (of {})", largest.len()));
         for f in largest.iter().take(options.top) {
             let label = format!("{} ({})", f.path, f.kind.as_str());
-            table.row(&label, 1, analysis.sizes(&f.path).unwrap_or_default());
+            table.row(&label, 1, f.sizes);
         }
     }
 
-    attribution_sections(analysis, options.top, &mut table);
+    attribution_sections(report, options.top, &mut table);
 
     table.section("Totals by kind (source maps excluded)");
-    let totals = kind_totals(analysis);
-    let mut all = Sizes::zero(&analysis.encodings);
+    let mut all = Sizes::zero(&encodings);
     let mut count = 0;
-    for (kind, t) in &totals {
+    for (kind, t) in &report.totals {
         table.row(kind, t.files as usize, t.sizes);
         all += t.sizes;
         count += t.files as usize;
     }
     table.row("all", count, all);
     table.print(out)?;
-    attribution_notes(analysis, out)?;
-    if build.server_files > 0 {
+    attribution_notes(report, out)?;
+    if report.server_files > 0 {
         writeln!(
             out,
             "\n{} server-only files not counted (they never reach a browser)",
-            build.server_files
+            report.server_files
         )?;
     }
     Ok(())
 }
 
 /// Largest packages and modules across the build (from source maps), and duplicated packages.
-fn attribution_sections(analysis: &Analysis, top: usize, table: &mut Table) {
-    if analysis.attribution.is_empty() || top == 0 {
+fn attribution_sections(report: &Report, top: usize, table: &mut Table) {
+    let attributed: Vec<&FileReport> = report
+        .files
+        .iter()
+        .filter(|f| !f.modules.is_empty())
+        .collect();
+    if attributed.is_empty() || top == 0 {
         return;
     }
     // Packages (buckets such as `(unmapped)` stand for themselves) and modules, each with the
@@ -109,19 +145,25 @@ fn attribution_sections(analysis: &Analysis, top: usize, table: &mut Table) {
     let mut packages: BTreeMap<String, (Sizes, BTreeSet<&str>)> = BTreeMap::new();
     let mut modules: BTreeMap<&str, (Sizes, BTreeSet<&str>)> = BTreeMap::new();
     let zero = Sizes::zero(&[Encoding::Gzip, Encoding::Brotli]);
-    for (path, a) in &analysis.attribution {
-        for m in &a.modules {
+    for f in &attributed {
+        for m in &f.modules {
             let name = match (&m.package, &m.version) {
                 (Some(p), Some(v)) => format!("{p}@{v}"),
                 (Some(p), None) => p.clone(),
                 (None, _) => m.source.clone(),
             };
+            let sizes = Sizes {
+                raw: m.raw,
+                gzip: m.gzip,
+                brotli: m.brotli,
+                zstd: None,
+            };
             let p = packages.entry(name).or_insert((zero, BTreeSet::new()));
-            p.0 += m.sizes();
-            p.1.insert(path);
+            p.0 += sizes;
+            p.1.insert(&f.path);
             let e = modules.entry(&m.source).or_insert((zero, BTreeSet::new()));
-            e.0 += m.sizes();
-            e.1.insert(path);
+            e.0 += sizes;
+            e.1.insert(&f.path);
         }
     }
     let mut packages: Vec<_> = packages.into_iter().collect();
@@ -144,9 +186,9 @@ fn attribution_sections(analysis: &Analysis, top: usize, table: &mut Table) {
             table.row(source, files.len(), *sizes);
         }
     }
-    if !analysis.duplicates.is_empty() {
+    if !report.duplicates.is_empty() {
         table.section("Duplicated packages (bytes wasted)");
-        for d in analysis.duplicates.iter().take(top) {
+        for d in report.duplicates.iter().take(top) {
             let versions = if d.versions.is_empty() {
                 String::new()
             } else {
@@ -167,20 +209,22 @@ fn attribution_sections(analysis: &Analysis, top: usize, table: &mut Table) {
 }
 
 /// What the attribution numbers mean and what they could not cover.
-fn attribution_notes(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
-    if analysis.attribution.is_empty() {
-        return Ok(());
-    }
-    let (mut no_map, mut unusable, mut no_map_bytes) = (0, 0, 0);
-    for (path, a) in &analysis.attribution {
-        match a.map {
-            MapStatus::NoMap => {
+fn attribution_notes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let (mut attributed, mut no_map, mut unusable, mut no_map_bytes) = (0, 0, 0, 0);
+    for f in &report.files {
+        match f.map {
+            Some(MapStatus::NoMap) => {
                 no_map += 1;
-                no_map_bytes += analysis.sizes(path).map_or(0, |s| s.raw);
+                no_map_bytes += f.sizes.raw;
             }
-            MapStatus::Unusable => unusable += 1,
-            MapStatus::Mapped => {}
+            Some(MapStatus::Unusable) => unusable += 1,
+            Some(MapStatus::Mapped) => {}
+            None => continue,
         }
+        attributed += 1;
+    }
+    if attributed == 0 {
+        return Ok(());
     }
     writeln!(out)?;
     if no_map > 0 {
@@ -196,18 +240,17 @@ fn attribution_notes(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()>
             "{unusable} name a source map that is missing or unusable: counted as `(unmapped)` (see warnings)"
         )?;
     }
-    let compressed = analysis
-        .attribution
-        .values()
-        .flat_map(|a| &a.modules)
+    let compressed = report
+        .files
+        .iter()
+        .flat_map(|f| &f.modules)
         .any(|m| m.method.is_some());
     if compressed {
         writeln!(
             out,
             "Package and module gzip/brotli sizes are shares of each file's real size: modules of 4 KiB, or of 1 KiB and 2% \
-             of a file, are compressed on their own (brotli at quality {} as a proxy), the rest split by raw bytes, \
-             then all scaled to add up to the file",
-            distill_analyze::attribution::BROTLI_PROXY_QUALITY
+             of a file, are compressed on their own (brotli at quality {BROTLI_SHARE_PROXY_QUALITY} as a proxy), the rest split by raw bytes, \
+             then all scaled to add up to the file"
         )?;
     }
     Ok(())
@@ -219,10 +262,11 @@ struct Table {
     encodings: Vec<Encoding>,
     rows: Vec<Option<Vec<String>>>,
     sections: Vec<(usize, String)>,
+    paint: Paint,
 }
 
 impl Table {
-    fn new(leading: &[&str], encodings: &[Encoding]) -> Table {
+    fn new(leading: &[&str], encodings: &[Encoding], paint: Paint) -> Table {
         let mut header: Vec<String> = leading.iter().map(|s| s.to_string()).collect();
         header.extend(encodings.iter().map(|e| e.as_str().to_string()));
         Table {
@@ -230,6 +274,7 @@ impl Table {
             encodings: encodings.to_vec(),
             rows: Vec::new(),
             sections: Vec::new(),
+            paint,
         }
     }
 
@@ -239,7 +284,7 @@ impl Table {
     }
 
     fn row(&mut self, label: &str, files: usize, sizes: Sizes) {
-        let mut cells = vec![label.to_owned(), files.to_string()];
+        let mut cells = vec![printable(label).into_owned(), files.to_string()];
         cells.extend(
             self.encodings
                 .iter()
@@ -259,7 +304,7 @@ impl Table {
             widths[0] = widths[0].max(title.chars().count());
         }
         widths[0] = widths[0].min(72);
-        let line = |cells: &[String], out: &mut dyn Write| -> io::Result<()> {
+        let line = |cells: &[String], bold: bool, out: &mut dyn Write| -> io::Result<()> {
             let mut s = String::new();
             for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
                 if i == 0 {
@@ -269,18 +314,23 @@ impl Table {
                     s.push_str(&format!("  {c:>w$}", w = *w));
                 }
             }
-            writeln!(out, "{}", s.trim_end())
+            let s = s.trim_end();
+            if bold {
+                writeln!(out, "{}", self.paint.bold(s))
+            } else {
+                writeln!(out, "{s}")
+            }
         };
         let mut section = self.sections.iter();
         for row in &self.rows {
             match row {
-                Some(cells) => line(cells, out)?,
+                Some(cells) => line(cells, false, out)?,
                 None => {
                     let title = &section.next().expect("one title per section").1;
                     writeln!(out)?;
                     let mut header = self.header.clone();
                     header[0] = title.clone();
-                    line(&header, out)?;
+                    line(&header, true, out)?;
                 }
             }
         }

@@ -2,7 +2,8 @@
 //! systems read (Jenkins, GitLab, Azure, CircleCI): failures as `<failure>`, warnings in
 //! `<system-out>`, empty selections as `<skipped>`.
 
-use crate::json::Report;
+use crate::Options;
+use distill_schema::{Report, VerdictStatus};
 use std::io::{self, Write};
 
 fn xml(s: &str) -> String {
@@ -22,10 +23,16 @@ fn xml(s: &str) -> String {
     out
 }
 
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report, _options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let verdicts = report.budgets.as_ref().map_or(&[][..], |b| &b.verdicts[..]);
-    let failures = verdicts.iter().filter(|v| v.status == "fail").count();
-    let skipped = verdicts.iter().filter(|v| v.status == "empty").count();
+    let failures = verdicts
+        .iter()
+        .filter(|v| v.status == VerdictStatus::Fail)
+        .count();
+    let skipped = verdicts
+        .iter()
+        .filter(|v| v.status == VerdictStatus::Empty)
+        .count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -49,9 +56,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             String::new()
         };
-        match v.status.as_str() {
-            "pass" => writeln!(out, " />")?,
-            "fail" => {
+        match v.status {
+            VerdictStatus::Pass => writeln!(out, " />")?,
+            VerdictStatus::Fail => {
                 writeln!(out, ">")?;
                 writeln!(
                     out,
@@ -62,7 +69,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 )?;
                 writeln!(out, "    </testcase>")?;
             }
-            "warn" => {
+            VerdictStatus::Warn => {
                 writeln!(out, ">")?;
                 writeln!(
                     out,
@@ -72,7 +79,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 )?;
                 writeln!(out, "    </testcase>")?;
             }
-            _ => {
+            VerdictStatus::Empty => {
                 writeln!(out, ">")?;
                 writeln!(out, r#"      <skipped message="{}" />"#, xml(&v.message))?;
                 writeln!(out, "    </testcase>")?;

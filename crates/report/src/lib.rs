@@ -1,44 +1,31 @@
-//! Reports: one analysis rendered in every format, one file per format. Renderers write to
-//! `&mut impl Write` and never touch the file system.
+//! Renderers: one [`Report`](distill_schema::Report) in every format, one file per format. Every
+//! renderer takes the same input, a report and the [`Options`] of the run, writes to
+//! `&mut dyn Write` and never touches the file system.
+//!
+//! - [`human`]: the analysis table; [`budgets`]: the budget verdicts a person reads;
+//! - [`json`]: the complete report (also the next run's baseline);
+//! - [`markdown`]: a job summary or pull-request comment;
+//! - [`junit`], [`github`]: what CI systems read;
+//! - [`html`]: the self-contained treemap page.
 
-pub mod diff;
+pub mod budgets;
 pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod verdicts;
+mod style;
 
-/// `1234` → `1.23 kB`, `999` → `999 B`: decimal units (1 kB = 1000 B), as size budgets are written.
-pub fn format_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if value >= 100.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.2} {}", UNITS[unit])
-    }
-}
+pub use distill_schema::format_bytes;
 
-#[cfg(test)]
-mod tests {
-    use super::format_bytes;
-
-    #[test]
-    fn byte_formatting() {
-        assert_eq!(format_bytes(0), "0 B");
-        assert_eq!(format_bytes(999), "999 B");
-        assert_eq!(format_bytes(1000), "1.00 kB");
-        assert_eq!(format_bytes(319_578), "319.6 kB");
-        assert_eq!(format_bytes(17_000_000), "17.00 MB");
-    }
+/// What every renderer may use besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The build folder as the user named it (`file=` paths of annotations start with it).
+    pub root: String,
+    /// How many of the largest files, packages and modules to list.
+    pub top: usize,
+    /// Colour the human output (a terminal, and `NO_COLOR` unset).
+    pub color: bool,
 }

@@ -2,9 +2,9 @@
 //! sizes per entry/route, and changes against the baseline. GitHub refuses summaries and
 //! comments over 65,536 characters, so rows stop before that with a note.
 
-use crate::format_bytes;
-use crate::json::{Report, Verdict};
+use crate::Options;
 use distill_graph::{Encoding, Sizes};
+use distill_schema::{DiffStatus, Metric, Report, Verdict, VerdictStatus, format_bytes};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -13,12 +13,12 @@ pub const LIMIT: usize = 65_536;
 /// Room kept for the closing note and the tail of the document.
 const RESERVE: usize = 1_024;
 
-fn icon(status: &str) -> &'static str {
+fn icon(status: VerdictStatus) -> &'static str {
     match status {
-        "pass" => "✅",
-        "warn" => "⚠️",
-        "fail" => "❌",
-        _ => "⭕",
+        VerdictStatus::Pass => "✅",
+        VerdictStatus::Warn => "⚠️",
+        VerdictStatus::Fail => "❌",
+        VerdictStatus::Empty => "⭕",
     }
 }
 
@@ -66,19 +66,19 @@ pub fn render(report: &Report) -> String {
         truncated: 0,
     };
     let verdicts: &[Verdict] = report.budgets.as_ref().map_or(&[], |b| &b.verdicts);
-    let count = |s: &str| verdicts.iter().filter(|v| v.status == s).count();
+    let count = |s: VerdictStatus| verdicts.iter().filter(|v| v.status == s).count();
     let title = if verdicts.is_empty() {
         "distill: bundle size".to_owned()
-    } else if count("fail") > 0 {
+    } else if count(VerdictStatus::Fail) > 0 {
         format!(
             "❌ distill: {} of {} budgets failed",
-            count("fail"),
+            count(VerdictStatus::Fail),
             verdicts.len()
         )
-    } else if count("warn") + count("empty") > 0 {
+    } else if count(VerdictStatus::Warn) + count(VerdictStatus::Empty) > 0 {
         format!(
             "⚠️ distill: budgets pass with {} warnings",
-            count("warn") + count("empty")
+            count(VerdictStatus::Warn) + count(VerdictStatus::Empty)
         )
     } else {
         format!("✅ distill: all {} budgets pass", verdicts.len())
@@ -90,10 +90,10 @@ pub fn render(report: &Report) -> String {
         doc.line("|---|---|---:|---:|---|");
         // Failures first: a truncated table must still show what broke.
         let mut sorted: Vec<&Verdict> = verdicts.iter().collect();
-        sorted.sort_by_key(|v| std::cmp::Reverse(crate::verdicts::rank(&v.status)));
+        sorted.sort_by_key(|v| std::cmp::Reverse(v.status));
         for v in sorted {
             let amount = |n: u64| {
-                if v.metric == "count" {
+                if v.metric == Metric::Count {
                     format!("{n} files")
                 } else {
                     format_bytes(n)
@@ -102,13 +102,12 @@ pub fn render(report: &Report) -> String {
             let limit = v.max.or(v.warn).or(v.min).map(amount).unwrap_or_default();
             doc.row(&format!(
                 "| {} | {} | {}{} | {} | {} |",
-                icon(&v.status),
+                icon(v.status),
                 cell(&v.name),
                 amount(v.actual),
-                match (v.metric.as_str(), v.compression.as_str()) {
-                    ("count", _) => String::new(),
-                    (_, "none") => " raw".to_owned(),
-                    (_, c) => format!(" {c}"),
+                match v.metric {
+                    Metric::Count => String::new(),
+                    _ => format!(" {}", v.compression.label()),
                 },
                 limit,
                 cell(&v.message)
@@ -136,7 +135,11 @@ pub fn render(report: &Report) -> String {
     }
 
     if let Some(diff) = &report.diff {
-        let changed: Vec<_> = diff.files.iter().filter(|f| f.status != "same").collect();
+        let changed: Vec<_> = diff
+            .files
+            .iter()
+            .filter(|f| f.status != DiffStatus::Same)
+            .collect();
         let before: u64 = diff
             .files
             .iter()
@@ -186,7 +189,7 @@ pub fn render(report: &Report) -> String {
                 doc.row(&format!(
                     "| `{}` | {} | {} | {} | {} |",
                     cell(name),
-                    f.status,
+                    f.status.as_str(),
                     show(f.before.is_some(), b),
                     show(f.after.is_some(), a),
                     delta(b, a)
@@ -249,14 +252,14 @@ impl Doc {
     }
 }
 
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report, _options: &Options, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(render(report).as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::{BudgetsReport, Verdict};
+    use distill_schema::{BudgetsReport, Compression};
 
     #[test]
     fn stays_under_githubs_limit_with_a_note_and_failures_first() {
@@ -264,12 +267,15 @@ mod tests {
             r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
         )
         .unwrap();
-        let verdict = |i: usize, status: &str| Verdict {
+        let verdict = |i: usize, status: VerdictStatus| Verdict {
             name: format!("each › static/chunks/{i:05}-a-rather-long-chunk-name|with<pipes>.js"),
             budget: "each".into(),
-            status: status.into(),
-            metric: "size".into(),
-            compression: "brotli".into(),
+            file: Some(format!(
+                "static/chunks/{i:05}-a-rather-long-chunk-name|with<pipes>.js"
+            )),
+            status,
+            metric: Metric::Size,
+            compression: Compression::Brotli,
             actual: 2000,
             max: Some(1000),
             warn: None,
@@ -278,8 +284,9 @@ mod tests {
             files: vec![],
             message: "2 kB brotli, over the max of 1 kB by 1 kB".into(),
         };
-        let mut verdicts: Vec<Verdict> = (0..3000).map(|i| verdict(i, "pass")).collect();
-        verdicts.push(verdict(99_999, "fail"));
+        let mut verdicts: Vec<Verdict> =
+            (0..3000).map(|i| verdict(i, VerdictStatus::Pass)).collect();
+        verdicts.push(verdict(99_999, VerdictStatus::Fail));
         report.budgets = Some(BudgetsReport {
             source: "b".into(),
             verdicts,

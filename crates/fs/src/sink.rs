@@ -1,0 +1,324 @@
+//! Where an optimized build is written: one output folder, every file replaced atomically, nothing
+//! written outside the folder or through a symbolic link.
+
+use crate::atomic::{self, Finish};
+use crate::paths;
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Why a write into the output folder did not happen. Every variant names the build path.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("`{path}` is not a path inside the output folder; refused")]
+    Outside { path: String },
+    #[error("`{path}`: `{link}` is a symbolic link; distill never writes through one")]
+    Symlink { path: String, link: String },
+    #[error("`{path}`: `{what}` is in the way ({kind})")]
+    InTheWay {
+        path: String,
+        what: String,
+        kind: &'static str,
+    },
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot remove `{path}`: {source}")]
+    Remove {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl SinkError {
+    /// The build path the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            SinkError::Outside { path }
+            | SinkError::Symlink { path, .. }
+            | SinkError::InTheWay { path, .. }
+            | SinkError::Write { path, .. }
+            | SinkError::Remove { path, .. } => path,
+        }
+    }
+
+    /// Whether the disk refused for lack of space or quota: the rest of a run cannot succeed
+    /// either.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            SinkError::Write { source, .. } => matches!(
+                source.kind(),
+                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// A destination for the files of a build.
+pub trait Sink: Sync {
+    /// Creates or replaces `path` with `bytes`, atomically. `mode` is for a new file (the mode of
+    /// its original); a replaced file keeps its own.
+    fn write(&self, path: &str, bytes: &[u8], mode: Option<u32>) -> Result<(), SinkError>;
+
+    /// Copies a file from elsewhere (an unchanged file of the input build) to `path`.
+    fn copy_from(&self, path: &str, from: &Path) -> Result<(), SinkError>;
+
+    /// Removes `path` when it exists (a stale sibling).
+    fn remove(&self, path: &str) -> Result<(), SinkError>;
+}
+
+/// An output folder on disk.
+#[derive(Debug)]
+pub struct DirSink {
+    root: PathBuf,
+}
+
+impl DirSink {
+    /// Uses `root` as the output folder, creating it when missing.
+    pub fn create(root: &Path) -> io::Result<DirSink> {
+        std::fs::create_dir_all(root)?;
+        Ok(DirSink {
+            root: root.canonicalize()?,
+        })
+    }
+
+    /// The folder, with every symlink resolved.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where `path` goes, creating its folders; refused when it leaves the root, passes through
+    /// a symbolic link, or something other than a regular file is in its place.
+    fn target(&self, path: &str) -> Result<PathBuf, SinkError> {
+        if !paths::is_build_path(path) {
+            return Err(SinkError::Outside { path: path.into() });
+        }
+        let mut at = self.root.clone();
+        let parts: Vec<&str> = path.split('/').collect();
+        let (name, dirs) = parts
+            .split_last()
+            .ok_or_else(|| SinkError::Outside { path: path.into() })?;
+        for (i, dir) in dirs.iter().enumerate() {
+            at.push(dir);
+            let shown = || parts[..=i].join("/");
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(SinkError::Symlink {
+                        path: path.into(),
+                        link: shown(),
+                    });
+                }
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    return Err(SinkError::InTheWay {
+                        path: path.into(),
+                        what: shown(),
+                        kind: "a file where a folder is needed",
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    std::fs::create_dir(&at).or_else(|e| {
+                        if e.kind() == io::ErrorKind::AlreadyExists && at.is_dir() {
+                            Ok(()) // another worker made it
+                        } else {
+                            Err(SinkError::Write {
+                                path: path.into(),
+                                source: e,
+                            })
+                        }
+                    })?;
+                }
+                Err(e) => {
+                    return Err(SinkError::Write {
+                        path: path.into(),
+                        source: e,
+                    });
+                }
+            }
+        }
+        at.push(name);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => Err(SinkError::Symlink {
+                path: path.into(),
+                link: path.into(),
+            }),
+            Ok(m) if !m.is_file() => Err(SinkError::InTheWay {
+                path: path.into(),
+                what: path.into(),
+                kind: if m.is_dir() {
+                    "a folder"
+                } else {
+                    "a special file"
+                },
+            }),
+            _ => Ok(at),
+        }
+    }
+}
+
+impl Sink for DirSink {
+    fn write(&self, path: &str, bytes: &[u8], mode: Option<u32>) -> Result<(), SinkError> {
+        let target = self.target(path)?;
+        let finish = Finish {
+            mode: atomic::mode_of(&target, mode.unwrap_or(0o644)),
+            sync: false,
+        };
+        atomic::replace(&target, finish, |out| out.write_all(bytes)).map_err(|source| {
+            SinkError::Write {
+                path: path.into(),
+                source,
+            }
+        })
+    }
+
+    fn copy_from(&self, path: &str, from: &Path) -> Result<(), SinkError> {
+        let target = self.target(path)?;
+        let write_err = |source| SinkError::Write {
+            path: path.into(),
+            source,
+        };
+        let mut input = std::fs::File::open(from).map_err(write_err)?;
+        let finish = Finish {
+            mode: atomic::mode_of(from, 0o644),
+            sync: false,
+        };
+        atomic::replace(&target, finish, |out| io::copy(&mut input, out).map(drop))
+            .map_err(write_err)
+    }
+
+    fn remove(&self, path: &str) -> Result<(), SinkError> {
+        let target = self.target(path)?;
+        match std::fs::remove_file(&target) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(SinkError::Remove {
+                path: path.into(),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A sink in memory for tests: records every file, and can be told to fail like a full disk
+/// once it holds more than a number of bytes.
+#[derive(Debug, Default)]
+pub struct MemSink {
+    files: Mutex<BTreeMap<String, Vec<u8>>>,
+    capacity: Option<usize>,
+}
+
+impl MemSink {
+    pub fn new() -> MemSink {
+        MemSink::default()
+    }
+
+    /// A sink that refuses a write once it would hold more than `bytes` in all.
+    pub fn with_capacity(bytes: usize) -> MemSink {
+        MemSink {
+            capacity: Some(bytes),
+            ..MemSink::default()
+        }
+    }
+
+    pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Sink for MemSink {
+    fn write(&self, path: &str, bytes: &[u8], _mode: Option<u32>) -> Result<(), SinkError> {
+        if !paths::is_build_path(path) {
+            return Err(SinkError::Outside { path: path.into() });
+        }
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(capacity) = self.capacity {
+            let held: usize = files
+                .iter()
+                .filter(|(p, _)| *p != path)
+                .map(|(_, b)| b.len())
+                .sum();
+            if held + bytes.len() > capacity {
+                return Err(SinkError::Write {
+                    path: path.into(),
+                    source: io::Error::new(io::ErrorKind::StorageFull, "no space left on device"),
+                });
+            }
+        }
+        files.insert(path.into(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn copy_from(&self, path: &str, from: &Path) -> Result<(), SinkError> {
+        let bytes = std::fs::read(from).map_err(|source| SinkError::Write {
+            path: path.into(),
+            source,
+        })?;
+        self.write(path, &bytes, None)
+    }
+
+    fn remove(&self, path: &str) -> Result<(), SinkError> {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(path);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_inside_and_refuses_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = DirSink::create(&dir.path().join("out")).unwrap();
+        sink.write("assets/a.js", b"x", None).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("out/assets/a.js")).unwrap(),
+            b"x"
+        );
+        for bad in ["../escape.js", "/etc/passwd", "a/../../b", ""] {
+            assert!(
+                matches!(sink.write(bad, b"x", None), Err(SinkError::Outside { .. })),
+                "{bad}"
+            );
+        }
+        assert!(!dir.path().join("escape.js").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("assets")).unwrap();
+        std::os::unix::fs::symlink(outside.join("f.js"), out.join("f.js")).unwrap();
+        let sink = DirSink::create(&out).unwrap();
+        let err = sink.write("assets/a.js", b"x", None).unwrap_err();
+        assert!(matches!(err, SinkError::Symlink { ref link, .. } if link == "assets"));
+        assert!(matches!(
+            sink.write("f.js", b"x", None),
+            Err(SinkError::Symlink { .. })
+        ));
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_full_sink_says_so() {
+        let sink = MemSink::with_capacity(4);
+        sink.write("a", b"abc", None).unwrap();
+        let err = sink.write("b", b"de", None).unwrap_err();
+        assert!(err.is_disk_full());
+        assert_eq!(err.path(), "b");
+        assert_eq!(sink.files().len(), 1);
+    }
+}

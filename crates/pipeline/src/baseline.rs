@@ -1,0 +1,28 @@
+//! A report of an earlier build, read as the baseline of this one.
+
+use distill_graph::{Code, Diagnostic};
+use distill_schema::{BaselineError, Report};
+use std::path::Path;
+
+/// Reads and checks a baseline report.
+pub fn read(path: &Path) -> Result<Report, Diagnostic> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error(
+            Code::BudgetBaseline,
+            format!("cannot read the baseline: {e}"),
+        )
+        .at(name.clone())
+    })?;
+    distill_schema::read_baseline(&text).map_err(|e| {
+        let mut d = Diagnostic::error(Code::BudgetBaseline, e.to_string())
+            .at(name.clone())
+            .hint("write a baseline with `distill analyze DIR --json FILE` (or `check --format json=FILE`) on the earlier build");
+        if let BaselineError::Parse { line, column, .. } = e
+            && line > 0
+        {
+            d = d.at_position(line, column);
+        }
+        d
+    })
+}

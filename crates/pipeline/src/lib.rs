@@ -1,0 +1,19 @@
+//! The runs behind each command, as library functions: the CLI parses arguments, calls one of
+//! these, renders what comes back and maps it to an exit code; everything a library can own is
+//! here.
+//!
+//! - [`build_dir`]: the folder named, or the first of `dist/`, `.next/`, `build/`, `out/`;
+//! - [`load`]: ingest → analyze, with the size cache and the sizes a baseline already holds;
+//! - [`budgets::discover`]: the budgets file named, beside the build, here, or in `package.json`;
+//! - [`baseline::read`]: an earlier report;
+//! - [`check`]: all of it, then the verdicts and the pass/fail decision.
+//!
+//! Errors are diagnostics with a stable code and the path: the caller prints them and exits 2.
+
+pub mod baseline;
+pub mod budgets;
+mod check;
+mod load;
+
+pub use check::{CheckOptions, Checked, Outcome, check};
+pub use load::{LoadOptions, Loaded, build_dir, load};

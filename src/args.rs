@@ -1,0 +1,189 @@
+//! Every flag of every command, in one place.
+
+use clap::{Args, Parser, Subcommand};
+use distill_graph::Encoding;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "distill",
+    version,
+    about = "Make a frontend build smaller and tell exactly what it weighs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Colour in the human output: auto (a terminal, and NO_COLOR unset), always, never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = parse_color)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_color(s: &str) -> Result<ColorChoice, String> {
+    match s {
+        "auto" => Ok(ColorChoice::Auto),
+        "always" => Ok(ColorChoice::Always),
+        "never" => Ok(ColorChoice::Never),
+        other => Err(format!(
+            "unknown colour choice `{other}`; expected auto, always or never"
+        )),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure a build: first-load and lazy bytes per entry and route, largest files, totals
+    Analyze(AnalyzeArgs),
+    /// Check a build against size budgets: exit 0 pass, 1 a budget failed, 2 an error
+    Check(CheckArgs),
+    /// Work with budget files: convert other tools' configs, print the schema
+    #[command(subcommand)]
+    Budgets(BudgetsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
+    pub dir: Option<PathBuf>,
+
+    /// Budgets file: budgets.json, or a size-limit, bundlesize, bundlewatch, angular.json or
+    /// Lighthouse budget file [default: budgets.json beside the build folder or here, then the
+    /// "distill" key of package.json]
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+
+    /// A JSON report of an earlier build (from `analyze --json` or `check --format json=…`):
+    /// growth budgets and deltas compare with it, file by file, by identity
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+
+    /// Output formats, repeatable: human, json, markdown, junit, github; `FORMAT=PATH` writes
+    /// to a file instead of stdout (`--format junit=budgets.xml`)
+    #[arg(long, value_name = "FORMAT[=PATH]", default_value = "human", value_parser = parse_format)]
+    pub format: Vec<FormatTarget>,
+
+    /// Also write the HTML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Attribute bytes to source modules through source maps: off, raw (bytes only) or
+    /// compressed (also each module's share of the gzip and brotli sizes)
+    #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
+    pub attribution: distill_analyze::Attribution,
+
+    /// Compute every compressed size again instead of reusing the cache of earlier runs
+    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Markdown,
+    Junit,
+    Github,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatTarget {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<FormatTarget, String> {
+    let (name, path) = match s.split_once('=') {
+        Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+        Some((n, _)) => return Err(format!("`{n}=` needs a path after `=`")),
+        None => (s, None),
+    };
+    let format = match name {
+        "human" => Format::Human,
+        "json" => Format::Json,
+        "markdown" | "md" => Format::Markdown,
+        "junit" => Format::Junit,
+        "github" => Format::Github,
+        other => {
+            return Err(format!(
+                "unknown format `{other}`; expected human, json, markdown, junit or github"
+            ));
+        }
+    };
+    Ok(FormatTarget { format, path })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BudgetsCommand {
+    /// Print the budgets.json equivalent of another tool's budget file
+    Convert {
+        /// .size-limit.json, package.json, bundlesize/bundlewatch config, angular.json or a
+        /// Lighthouse budget.json
+        file: PathBuf,
+        /// The build folder the file's globs are written from (their prefix is removed)
+        #[arg(long, value_name = "DIR", default_value = "dist")]
+        build_dir: String,
+    },
+    /// Print the JSON schema of budgets.json
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
+    pub dir: Option<PathBuf>,
+
+    /// Also write the complete report as JSON to FILE (a report is also a baseline)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write the HTML report to FILE: a treemap, table and panels in one page that works offline
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Encodings to measure, comma-separated: raw,gzip,brotli,zstd
+    #[arg(long, value_delimiter = ',', default_value = "raw,gzip,brotli,zstd", value_parser = parse_encoding)]
+    pub encodings: Vec<Encoding>,
+
+    /// How many of the largest files to list
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+
+    /// Print nothing on stdout (diagnostics still go to stderr)
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Attribute bytes to source modules through source maps: off, raw (bytes only) or
+    /// compressed (also each module's share of the gzip and brotli sizes)
+    #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
+    pub attribution: distill_analyze::Attribution,
+
+    /// Compute every compressed size again instead of reusing the cache of earlier runs
+    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+fn parse_attribution(s: &str) -> Result<distill_analyze::Attribution, String> {
+    use distill_analyze::Attribution;
+    match s {
+        "off" => Ok(Attribution::Off),
+        "raw" => Ok(Attribution::Raw),
+        "compressed" => Ok(Attribution::Compressed),
+        other => Err(format!(
+            "unknown attribution `{other}`; expected off, raw or compressed"
+        )),
+    }
+}
+
+fn parse_encoding(s: &str) -> Result<Encoding, String> {
+    Encoding::parse(s.trim())
+        .ok_or_else(|| format!("unknown encoding `{s}`; expected raw, gzip, brotli or zstd"))
+}

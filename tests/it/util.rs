@@ -1,0 +1,201 @@
+#![allow(
+    dead_code,
+    reason = "each test module uses a different part of the harness"
+)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// The committed demo build: always present, needs no npm.
+pub fn demo() -> PathBuf {
+    repo_root().join("fixtures/demo/dist")
+}
+
+static BUILD_LOCK: Mutex<()> = Mutex::new(());
+
+/// The output folder of a fixture build (`app` as `fixtures/build.sh` names it, `out` the folder
+/// inside the app: `dist`, `.next`, `.next-webpack`), building it first when needed. `None`
+/// (with the reason printed) when Node.js is missing and not required.
+pub fn fixture(app: &str, out: &str) -> Option<PathBuf> {
+    let dir = repo_root().join("fixtures").join(app).join(out);
+    let stamp_ok = || dir.is_dir();
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let required = std::env::var("DISTILL_REQUIRE_NODE").is_ok_and(|v| v == "1");
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node {
+        assert!(
+            !required,
+            "DISTILL_REQUIRE_NODE=1 but `node` is not available to build fixtures/{app}"
+        );
+        eprintln!(
+            "skipped: Node.js is not installed, so fixtures/{app} cannot be built (run fixtures/build.sh)"
+        );
+        return None;
+    }
+    // build.sh skips an app whose sources and lockfile are unchanged, so this is cheap when built.
+    let status = Command::new("bash")
+        .arg(repo_root().join("fixtures/build.sh"))
+        .arg(app)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run fixtures/build.sh");
+    assert!(status.success(), "fixtures/build.sh {app} failed");
+    assert!(
+        stamp_ok(),
+        "fixtures/build.sh {app} did not produce {}",
+        dir.display()
+    );
+    Some(dir)
+}
+
+pub fn distill(args: &[&str]) -> Output {
+    distill_in(&repo_root(), args)
+}
+
+pub fn distill_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_distill"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        // A cache of the test run's own, never the user's.
+        .env(
+            "DISTILL_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("size-cache"),
+        )
+        .output()
+        .expect("run distill")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `distill analyze DIR --json` with extra flags and returns the parsed report.
+pub fn analyze_json(dir: &Path, extra: &[&str]) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("report.json");
+    let mut args = vec![
+        "analyze",
+        dir.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let out = distill(&args);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
+}
+
+pub fn strings(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The report's entry or route named `name`.
+pub fn load_set<'a>(report: &'a Value, list: &str, name: &str) -> &'a Value {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {list} `{name}` in the report: {}",
+                names(report, list).join(", ")
+            )
+        })
+}
+
+pub fn names(report: &Value, list: &str) -> Vec<String> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("no file {path}"))
+}
+
+/// Initial files of a load set that are of `kind` (`script`, `stylesheet`).
+pub fn initial_of_kind(report: &Value, set: &Value, kind: &str) -> Vec<String> {
+    strings(&set["initial"])
+        .into_iter()
+        .filter(|p| file(report, p)["kind"] == kind)
+        .collect()
+}
+
+/// `src`/`href` values of the HTML start tags `tag` whose attributes satisfy `keep`, read with a
+/// deliberately naive scanner of its own so the test does not share code with the ingest.
+pub fn html_urls(html: &str, tag: &str, attr: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in html.split(&format!("<{tag}")).skip(1) {
+        let head = &piece[..piece.find('>').unwrap_or(piece.len())];
+        if !keep(head) {
+            continue;
+        }
+        let key = format!("{attr}=\"");
+        if let Some(start) = head.find(&key) {
+            let rest = &head[start + key.len()..];
+            out.push(rest[..rest.find('"').unwrap()].to_owned());
+        }
+    }
+    out
+}
+
+/// Copies a folder (following no symlinks) so a test can damage the copy.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &dest).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let ft = e.file_type().unwrap();
+        if ft.is_dir() {
+            out.extend(walk(&e.path()));
+        } else if ft.is_file() {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[allow(clippy::disallowed_methods, reason = "tests write their own inputs")]
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+}
