@@ -78,10 +78,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
     pub attribution: distill_analyze::Attribution,
 
-    /// Compute every compressed size again instead of reusing the cache of earlier runs
-    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,10 +163,32 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
     pub attribution: distill_analyze::Attribution,
 
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
     /// Compute every compressed size again instead of reusing the cache of earlier runs
-    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
+    /// (DISTILL_NO_CACHE=1 also disables it)
     #[arg(long)]
     pub no_cache: bool,
+
+    /// The cache folder [default: $DISTILL_CACHE_DIR, else node_modules/.cache/distill beside
+    /// the build when there is one, else ~/.cache/distill]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl CacheArgs {
+    pub fn choice(&self) -> distill_pipeline::CacheChoice {
+        use distill_pipeline::CacheChoice;
+        match (&self.cache_dir, self.no_cache) {
+            (_, true) => CacheChoice::Off,
+            (Some(dir), false) => CacheChoice::At(dir.clone()),
+            (None, false) => CacheChoice::Default,
+        }
+    }
 }
 
 fn parse_attribution(s: &str) -> Result<distill_analyze::Attribution, String> {

@@ -2,7 +2,8 @@
 
 use crate::Analysis;
 use crate::attribution::ModuleShare;
-use distill_graph::{Diagnostic, FileKind, LoadSet, Sizes};
+use distill_compress::Settings;
+use distill_graph::{Diagnostic, Encoding, FileKind, LoadSet, Sizes, sent_as_is};
 use distill_schema::{
     FileReport, KindTotal, LoadSetReport, ModuleReport, Report, SCHEMA_VERSION, Tool,
 };
@@ -23,6 +24,7 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
                 role: f.role,
                 hash: f.hash.clone(),
                 sizes: analysis.sizes(&f.path).unwrap_or_default(),
+                sent_as_is: f.kind.is_payload() && sent_as_is(&f.path),
                 source_map: f.source_map.clone(),
                 key: f.key.clone(),
                 map: attribution.map(|a| a.map),
@@ -73,6 +75,27 @@ fn module_report(m: &ModuleShare) -> ModuleReport {
         brotli: m.brotli,
         method: m.method,
     }
+}
+
+/// The compressed sizes `report` (an earlier run's) holds for each content hash, in the
+/// encodings it measured with exactly the encoder and settings of `settings`: a check against a
+/// baseline artifact recompresses only what changed, without any cache folder.
+pub fn known_sizes(report: &Report, settings: &Settings) -> BTreeMap<(String, Encoding), u64> {
+    let same: Vec<Encoding> = report
+        .encoders
+        .iter()
+        .filter(|e| e.encoding != Encoding::Raw && **e == settings.describe(e.encoding))
+        .map(|e| e.encoding)
+        .collect();
+    let mut known = BTreeMap::new();
+    for f in report.files.iter().filter(|f| !f.hash.is_empty()) {
+        for &e in &same {
+            if let Some(n) = f.sizes.get(e) {
+                known.insert((f.hash.clone(), e), n);
+            }
+        }
+    }
+    known
 }
 
 /// Payload totals per kind (maps excluded), keyed by the kind's name.

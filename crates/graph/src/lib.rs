@@ -121,6 +121,43 @@ impl FileKind {
     }
 }
 
+/// Whether servers send a file as it is, never with a `Content-Encoding`: formats that are
+/// compressed already (PNG, JPEG, GIF, WebP, AVIF, WOFF and WOFF2, audio and video, archives).
+/// Their gzip, brotli and zstd sizes are their raw size; compressing them would only cost time.
+pub fn sent_as_is(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "png" | "apng" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "woff" | "woff2"
+    ) || FileKind::from_path(path) == FileKind::Media
+        || matches!(
+            ext.to_ascii_lowercase().as_str(),
+            "zip" | "gz" | "tgz" | "br" | "zst" | "bz2" | "xz" | "7z" | "rar"
+        )
+}
+
+/// Something that shows how far long work has come (a progress bar on a terminal); stages call
+/// it, the CLI decides how it looks. `advance` may be called from any thread.
+pub trait Progress: Sync {
+    /// A new phase of `total` units (bytes, files) labelled for a person.
+    fn begin(&self, label: &str, total: u64);
+    fn advance(&self, units: u64);
+    fn end(&self);
+}
+
+/// No progress shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn begin(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn end(&self) {}
+}
+
 /// The part a file plays in the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

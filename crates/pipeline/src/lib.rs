@@ -16,4 +16,4 @@ mod check;
 mod load;
 
 pub use check::{CheckOptions, Checked, Outcome, check};
-pub use load::{LoadOptions, Loaded, build_dir, load};
+pub use load::{CacheChoice, LoadOptions, Loaded, build_dir, load};

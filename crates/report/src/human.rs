@@ -102,7 +102,11 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
     if options.top > 0 && !largest.is_empty() {
         table.section(&format!("Largest files (of {})", largest.len()));
         for f in largest.iter().take(options.top) {
-            let label = format!("{} ({})", f.path, f.kind.as_str());
+            let label = if f.sent_as_is {
+                format!("{} ({}, sent as is)", f.path, f.kind.as_str())
+            } else {
+                format!("{} ({})", f.path, f.kind.as_str())
+            };
             table.row(&label, 1, f.sizes);
         }
     }
@@ -119,6 +123,14 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
     }
     table.row("all", count, all);
     table.print(out)?;
+    let as_is = report.files.iter().filter(|f| f.sent_as_is).count();
+    if as_is > 0 && !encodings.is_empty() {
+        writeln!(
+            out,
+            "\n{as_is} files are sent as they are (images, WOFF fonts, media: already compressed): \
+             their gzip, brotli and zstd columns show their raw bytes"
+        )?;
+    }
     attribution_notes(report, out)?;
     if report.server_files > 0 {
         writeln!(

@@ -200,7 +200,12 @@ pub struct FileReport {
     pub kind: FileKind,
     pub role: Role,
     pub hash: String,
+    /// The file's sizes; for a file sent as it is (`sentAsIs`), every encoding is its raw size.
     pub sizes: Sizes,
+    /// Servers send it as it is, never compressed (images, WOFF/WOFF2 fonts, media, archives):
+    /// its gzip, brotli and zstd sizes are its raw size.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sent_as_is: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_map: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
