@@ -202,6 +202,16 @@ grep -q "hint: reinstall distill" "$work/stderr" || fail "the hint says reinstal
 mv "$work/moved" "$installed_bin"
 expect "the restored install works again" 0 "^distill $version\$" npx distill --version
 
+section "linked install: npm install of the staged folders (symlinks, as npm link makes)"
+linked="$work/linked"
+new_project "$linked"
+cd "$linked"
+expect "npm install of the two folders" 0 "added 2 packages" npm install --save-dev "$main_dir" "$platform_dir"
+[[ -L node_modules/distill ]] || fail "the folder install made a symlink" "$(ls -l node_modules)"
+expect "npx: distill --version through the link" 0 "^distill $version\$" npx distill --version
+cp "$project/pass.json" .
+expect "npm run: a passing check through the link" 0 "scripts" npm run --silent size:pass
+
 section "optional dependencies left out (--no-optional)"
 bare="$work/bare"
 new_project "$bare"

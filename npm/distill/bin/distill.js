@@ -30,6 +30,20 @@ function platformKey() {
   return `${platform}-${arch}-${glibc ? 'gnu' : 'musl'}`;
 }
 
+// Node resolves from this file's real path, which finds the platform package beside this one
+// (npm, pnpm, Yarn). A linked install (`npm link`, a `file:` folder) puts the real path outside the
+// project: then look from the project, through the bin link we were started by.
+function resolvePackage(pkg) {
+  for (const from of [undefined, path.dirname(process.argv[1] || '')]) {
+    try {
+      return path.dirname(require.resolve(`${pkg}/package.json`, from && { paths: [from] }));
+    } catch {
+      // not from here; try the next place
+    }
+  }
+  return null;
+}
+
 function fail(message, hint) {
   process.stderr.write(`error: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`);
   process.exit(2);
@@ -46,10 +60,8 @@ function findBinary() {
     );
   }
   const pkg = `distill-${key}`;
-  let dir;
-  try {
-    dir = path.dirname(require.resolve(`${pkg}/package.json`));
-  } catch {
+  const dir = resolvePackage(pkg);
+  if (!dir) {
     fail(
       `${pkg}, the package with distill's binary for ${key}, is not installed`,
       'npm leaves optional dependencies out with --no-optional or --omit=optional: install without ' +
