@@ -24,7 +24,12 @@ pub fn discover(named: Option<&Path>, dir: &Path, cwd: &Path) -> Result<Found, D
                 .hint("pass `--budgets FILE`, or start from budgets.example.json (size-limit, bundlesize, bundlewatch, angular.json and Lighthouse files work too)")
         })?,
     };
-    let name = path.display().to_string();
+    // Shown relative to where the user is, as they would type it.
+    let name = path
+        .strip_prefix(cwd)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Diagnostic::error(Code::BudgetConfig, format!("cannot read the budgets: {e}"))
             .at(name.clone())
@@ -81,14 +86,20 @@ fn find(dir: &Path, cwd: &Path) -> Option<PathBuf> {
         .chain(roots.iter().map(|r| r.join("package.json")));
     for c in candidates {
         let is_pkg = c.file_name().is_some_and(|n| n == "package.json");
-        if c.is_file()
-            && (!is_pkg || std::fs::read_to_string(&c).is_ok_and(|t| t.contains("\"distill\"")))
-        {
-            // Shown relative to where the user is, as before.
-            return Some(c.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(c));
+        if c.is_file() && (!is_pkg || has_distill_key(&c)) {
+            return Some(c);
         }
     }
     None
+}
+
+/// Whether a `package.json` has a top-level `"distill"` key (a dependency named distill is not
+/// budgets).
+fn has_distill_key(path: &Path) -> bool {
+    distill_fs::read_regular(path, 64 << 20)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("distill").is_some())
 }
 
 /// A budgets-file error as a diagnostic: file, line and column when known, JSON path and
@@ -120,4 +131,30 @@ pub fn convert(file: &Path, build_dir: &str) -> Result<(BudgetsFile, Vec<Diagnos
         .schema
         .get_or_insert_with(|| "./budgets.schema.json".into());
     Ok((budgets, notices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        distill_fs::write_atomic(path, text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn package_json_counts_only_with_a_distill_key() {
+        let project = tempfile::tempdir().unwrap();
+        let dist = project.path().join("dist");
+        std::fs::create_dir(&dist).unwrap();
+        let pkg = project.path().join("package.json");
+        write(&pkg, r#"{"devDependencies": {"distill": "0.1.0"}}"#);
+        let err = discover(None, &dist, project.path()).unwrap_err();
+        assert!(err.message.starts_with("no budgets"), "{err}");
+        write(
+            &pkg,
+            r#"{"devDependencies": {"distill": "0.1.0"}, "distill": {"budgets": [{"name": "js", "max": "1 kB"}]}}"#,
+        );
+        let found = discover(None, &dist, project.path()).unwrap();
+        assert_eq!(found.budgets.budgets[0].name, "js");
+    }
 }
