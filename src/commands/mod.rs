@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod budgets;
 pub mod check;
+pub mod optimize;
 
 use crate::ExitStatus;
 use crate::args::{Cli, ColorChoice, Command};
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args, color),
         Command::Check(args) => check::run(args, color),
+        Command::Optimize(args) => optimize::run(args, color),
         Command::Budgets(command) => budgets::run(command),
     }
 }

@@ -35,12 +35,13 @@ pub use attribution::{FileAttribution, MapStatus, ModuleShare, ShareMethod};
 pub use duplicates::{Duplicate, DuplicateKind};
 pub use report::{kind_totals, known_sizes, report};
 
-use distill_compress::batch::{Batch, BatchError, Outcomes, Request};
+use distill_compress::batch::{Batch, BatchError, Outcomes, Request, largest_first};
 use distill_compress::{Cache, EncoderInfo, Settings};
 use distill_fs::FileSource;
 use distill_graph::{
     Build, Code, Diagnostic, Encoding, FileKind, LoadSet, NoProgress, Progress, Sizes, sent_as_is,
 };
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -160,13 +161,15 @@ impl Analysis {
 
 /// Measures every file of `build` (read through `source`) in the requested encodings, then
 /// attributes scripts and stylesheets to modules.
-pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Analysis {
+pub fn analyze(source: &dyn FileSource, mut build: Build, options: &Options) -> Analysis {
     let encodings: Vec<Encoding> = Encoding::ALL
         .into_iter()
         .filter(|e| *e != Encoding::Raw && options.encodings.contains(e))
         .collect();
+    let mut diagnostics = verify_siblings(source, &mut build);
     let outcomes = run(source, &plan(&build, &encodings), options);
-    let (file_sizes, mut diagnostics) = collect(&build, &encodings, &outcomes);
+    let (file_sizes, collected) = collect(&build, &encodings, &outcomes);
+    diagnostics.extend(collected);
     let encoders = encodings
         .iter()
         .map(|e| options.settings.describe(*e))
@@ -259,6 +262,61 @@ fn collect(
         file_sizes.insert(f.path.clone(), sizes);
     }
     (file_sizes, diagnostics)
+}
+
+/// Each precompressed copy must decode to its original: a copy that does not (written for an
+/// earlier build, or damaged) is what the server would send, but no size of this file; it is
+/// reported and left out of the file's served sizes.
+fn verify_siblings(source: &dyn FileSource, build: &mut Build) -> Vec<Diagnostic> {
+    let pairs: Vec<(usize, usize, u64)> = build
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| (0..f.siblings.len()).map(move |j| (i, j, f.size)))
+        .collect();
+    let files = &build.files;
+    let verdicts = largest_first(
+        &pairs,
+        |&(_, _, size)| size,
+        |&(i, j, size)| -> Option<Diagnostic> {
+            let (f, s) = (&files[i], &files[i].siblings[j]);
+            let stale = |why: String| {
+                Some(
+                    Diagnostic::warning(Code::InputStaleSibling, format!("{why}; its size is not counted as {}'s", f.path))
+                        .at(s.path.clone())
+                        .hint("write the copies again after each build: `distill optimize` does, and removes stale ones"),
+                )
+            };
+            let data = match source.read(&s.path) {
+                Ok(d) => d,
+                Err(e) => return stale(format!("cannot read it: {e}")),
+            };
+            match distill_compress::decode(s.encoding, &data, size) {
+                Ok(plain) if hex(&Sha256::digest(&plain)) == f.hash => None,
+                Ok(_) => stale(format!(
+                    "does not decode to `{}` (a copy of other content)",
+                    f.path
+                )),
+                Err(e) => stale(format!("does not decode as {}: {e}", s.encoding.as_str())),
+            }
+        },
+    );
+    let mut diagnostics = Vec::new();
+    let mut stale: Vec<(usize, usize)> = Vec::new();
+    for (&(i, j, _), verdict) in pairs.iter().zip(verdicts) {
+        if let Some(d) = verdict {
+            diagnostics.push(d);
+            stale.push((i, j));
+        }
+    }
+    for &(i, j) in stale.iter().rev() {
+        build.files[i].siblings.remove(j);
+    }
+    diagnostics
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn compress_failed(path: &str, encoding: Encoding, e: &BatchError) -> Diagnostic {

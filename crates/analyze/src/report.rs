@@ -25,6 +25,7 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
                 hash: f.hash.clone(),
                 sizes: analysis.sizes(&f.path).unwrap_or_default(),
                 sent_as_is: f.kind.is_payload() && sent_as_is(&f.path),
+                siblings: f.siblings.clone(),
                 source_map: f.source_map.clone(),
                 key: f.key.clone(),
                 map: attribution.map(|a| a.map),
@@ -61,6 +62,7 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
         duplicates: analysis.duplicates.clone(),
         budgets: None,
         diff: None,
+        optimize: None,
         diagnostics: diagnostics.to_vec(),
     }
 }

@@ -83,6 +83,9 @@ struct Ctx<'a> {
 }
 
 fn size_of(f: &FileReport, compression: Compression) -> u64 {
+    if compression == Compression::Served {
+        return f.served().0;
+    }
     // The CLI measures every encoding a budget names; a missing one would be a bug upstream.
     f.sizes.get(compression.encoding()).unwrap_or(f.sizes.raw)
 }

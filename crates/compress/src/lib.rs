@@ -42,6 +42,9 @@ pub struct Settings {
     pub zstd_level: i32,
     /// log2 of the zstd window; browsers accept up to 23 (8 MiB).
     pub zstd_window_log: u32,
+    /// zstd long-distance matching (within the window), as `zstd --long=23`.
+    #[serde(default)]
+    pub zstd_long: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             brotli_window_log: 22,
             zstd_level: 19,
             zstd_window_log: 23,
+            zstd_long: false,
         }
     }
 }
@@ -80,6 +84,11 @@ impl Settings {
                 Some(self.brotli_quality as i32),
                 Some(self.brotli_window_log),
             ),
+            Encoding::Zstd if self.zstd_long => (
+                "zstd 1.5 (reference C library, long-distance matching)",
+                Some(self.zstd_level),
+                Some(self.zstd_window_log),
+            ),
             Encoding::Zstd => (
                 "zstd 1.5 (reference C library)",
                 Some(self.zstd_level),
@@ -103,7 +112,12 @@ impl Settings {
                 "brotli.rs9.q{}w{}",
                 self.brotli_quality, self.brotli_window_log
             ),
-            Encoding::Zstd => format!("zstd.c15.l{}w{}", self.zstd_level, self.zstd_window_log),
+            Encoding::Zstd => format!(
+                "zstd.c15.l{}w{}{}",
+                self.zstd_level,
+                self.zstd_window_log,
+                if self.zstd_long { "long" } else { "" }
+            ),
         }
     }
 }
@@ -194,6 +208,9 @@ fn encode_into<W: Write>(
                 settings.zstd_window_log,
             ))
             .map_err(wrap)?;
+            if settings.zstd_long {
+                enc.long_distance_matching(true).map_err(wrap)?;
+            }
             enc.set_pledged_src_size(Some(data.len() as u64))
                 .map_err(wrap)?;
             enc.include_contentsize(true).map_err(wrap)?;
@@ -201,6 +218,32 @@ fn encode_into<W: Write>(
             enc.finish().map(drop).map_err(wrap)
         }
     }
+}
+
+/// Decodes `data` in `encoding`, refusing to produce more than `limit` bytes (a copy claiming
+/// to be a small file must not expand into gigabytes). zstd is decoded under the 8 MiB window
+/// limit browsers apply, so a frame a browser would refuse is refused here too.
+pub fn decode(encoding: Encoding, data: &[u8], limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let reader: Box<dyn Read + '_> = match encoding {
+        Encoding::Raw => Box::new(data),
+        Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
+        Encoding::Brotli => Box::new(brotli_decompressor::Decompressor::new(data, 1 << 16)),
+        Encoding::Zstd => {
+            let mut d = zstd::stream::Decoder::new(data)?;
+            d.window_log_max(23)?;
+            Box::new(d)
+        }
+    };
+    reader.take(limit.saturating_add(1)).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("decodes to more than {limit} bytes"),
+        ));
+    }
+    Ok(out)
 }
 
 /// A sink that only counts.

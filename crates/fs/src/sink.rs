@@ -71,6 +71,15 @@ pub trait Sink: Sync {
 
     /// Removes `path` when it exists (a stale sibling).
     fn remove(&self, path: &str) -> Result<(), SinkError>;
+
+    /// Whether `path` already holds exactly `bytes` (then writing it again is skipped).
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool;
+
+    /// The paths of every regular file already in the sink.
+    fn list(&self) -> Vec<String>;
+
+    /// Removes temporary files an interrupted earlier run left; returns how many.
+    fn clean_leftovers(&self) -> usize;
 }
 
 /// An output folder on disk.
@@ -202,6 +211,44 @@ impl Sink for DirSink {
             _ => Ok(()),
         }
     }
+
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+        if !paths::is_build_path(path) {
+            return false;
+        }
+        let at = self.root.join(path);
+        std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && std::fs::read(&at).is_ok_and(|b| b == bytes)
+    }
+
+    fn list(&self) -> Vec<String> {
+        match crate::FsSource::open(&self.root) {
+            Ok(source) => crate::FileSource::walk(&source, &|_| false).0,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn clean_leftovers(&self) -> usize {
+        let mut n = 0;
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    stack.push(e.path());
+                } else if ft.is_file()
+                    && e.file_name().to_str().is_some_and(atomic::is_temporary)
+                    && std::fs::remove_file(e.path()).is_ok()
+                {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
 }
 
 /// A sink in memory for tests: records every file, and can be told to fail like a full disk
@@ -267,6 +314,27 @@ impl Sink for MemSink {
             .unwrap_or_else(|e| e.into_inner())
             .remove(path);
         Ok(())
+    }
+
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+            .is_some_and(|b| b == bytes)
+    }
+
+    fn list(&self) -> Vec<String> {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn clean_leftovers(&self) -> usize {
+        0
     }
 }
 

@@ -56,6 +56,12 @@ codes! {
     InputNonUtf8Name = "input/non-utf8-name",
     /// A path in the build is a FIFO, socket, device or folder where a file is expected.
     InputNotAFile = "input/not-a-file",
+    /// A precompressed copy (`x.js.br`) whose original is not in the build.
+    InputOrphanSibling = "input/orphan-sibling",
+    /// A precompressed copy that does not decode to its original: the server sends stale bytes.
+    InputStaleSibling = "input/stale-sibling",
+    /// A temporary file left by an interrupted distill run.
+    InputLeftover = "input/leftover",
     /// A route or entry whose first-load files could not be determined.
     InputUnresolvedRoute = "input/unresolved-route",
     /// A compressed size could not be computed or did not decode back to the file.
@@ -80,6 +86,13 @@ codes! {
     MapMismatch = "map/mismatch",
     /// A source map is larger than the limit attribution reads; the file is `(unmapped)`.
     MapTooLarge = "map/too-large",
+    /// A precompressed copy could not be made, or did not decode to its file: not written.
+    OptimizeCompressFailed = "optimize/compress-failed",
+    /// A file of the optimized build could not be written; the original is left as it was.
+    OptimizeWriteFailed = "optimize/write-failed",
+    /// `optimize` refused to start: `--out` inside the input, a non-empty `--out` without
+    /// `--force`, neither `--out` nor `--in-place` (exit 2).
+    OptimizeRefused = "optimize/refused",
     /// A report or output file could not be written (exit 2).
     OutputWriteFailed = "output/write-failed",
     /// An output path was refused before anything ran: a file of the build being read, a path

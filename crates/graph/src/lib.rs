@@ -207,6 +207,37 @@ pub struct File {
     /// The manifest key or route role that names this file across builds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Precompressed copies servers send instead (`x.js.br` for `x.js`): encodings of this file,
+    /// not files of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub siblings: Vec<Sibling>,
+}
+
+/// A precompressed copy of a file (`assets/x.js.br` beside `assets/x.js`), as nginx
+/// `gzip_static`/`brotli_static`, Caddy `precompressed` and static hosts serve them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sibling {
+    pub encoding: Encoding,
+    pub path: String,
+    /// Its size on disk: the bytes sent for the file in this encoding.
+    pub size: u64,
+}
+
+impl Sibling {
+    /// `assets/x.js.br` → (`assets/x.js`, brotli); `None` for any other name.
+    pub fn parse(path: &str) -> Option<(&str, Encoding)> {
+        let (base, ext) = path.rsplit_once('.')?;
+        let encoding = Encoding::ALL
+            .into_iter()
+            .find(|e| e.sibling_extension() == Some(ext))?;
+        (!base.is_empty() && !base.ends_with('/')).then_some((base, encoding))
+    }
+
+    /// The sibling path of `path` in `encoding`.
+    pub fn path_for(path: &str, encoding: Encoding) -> Option<String> {
+        Some(format!("{path}.{}", encoding.sibling_extension()?))
+    }
 }
 
 /// How one chunk reaches another file.
@@ -403,6 +434,7 @@ mod tests {
             hash: String::new(),
             source_map: None,
             key: None,
+            siblings: Vec::new(),
         };
         let mut build = Build {
             files: vec![file("b.js"), file("a.js"), file("b.js")],
@@ -424,6 +456,7 @@ mod tests {
             hash: String::new(),
             source_map: None,
             key: None,
+            siblings: Vec::new(),
         };
         let edge = |from: &str, to: &str, kind| Edge {
             from: from.into(),

@@ -22,6 +22,7 @@ mod context;
 mod detect;
 mod html;
 mod next;
+mod siblings;
 mod vite;
 
 use context::{Context, scan_files};
@@ -54,7 +55,9 @@ pub fn ingest(source: &dyn FileSource) -> Result<Ingested, Diagnostic> {
 
     let (client, server): (Vec<String>, Vec<String>) =
         listed.into_iter().partition(|p| layout.is_client(p));
-    let scanned = scan_files(source, &client, &mut diags);
+    let (client, siblings) = siblings::split(source, client, &mut diags);
+    let mut scanned = scan_files(source, &client, &mut diags);
+    siblings::attach(&mut scanned, siblings);
     if scanned.is_empty() {
         return Err(Diagnostic::error(
             Code::InputEmpty,
