@@ -6,10 +6,14 @@
 
 mod util;
 
+mod browser;
+mod serve;
+
 mod attribution;
 mod bad_input;
 mod check;
 mod html;
 mod next;
+mod optimize;
 mod sizes;
 mod vite;

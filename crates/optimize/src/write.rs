@@ -162,25 +162,29 @@ pub fn write_into(
     let mut result: BTreeSet<String> = BTreeSet::new();
     let mut full = false;
     if let Target::Out { .. } = target {
-        let (files, _) = overlay.base().walk(skip_dir);
-        for path in files {
+        let (files, notes) = everything_in(input, skip_dir);
+        done.diagnostics.extend(notes);
+        for rel in files {
             if full {
                 break;
             }
-            let name = path.rsplit('/').next().unwrap_or(&path);
-            if is_temporary(name) || overlay.changes().contains_key(&path) {
-                continue;
-            }
-            result.insert(path.clone());
-            let r = match overlay.base().read(&path) {
-                Ok(bytes) if sink.holds(&path, &bytes) => Ok(Outcome::Same),
-                Ok(_) => sink
-                    .copy_from(&path, &input.join(&path))
-                    .map(|()| Outcome::Copied),
-                Err(source) => Err(SinkError::Write {
-                    path: path.clone(),
-                    source,
-                }),
+            let from = input.join(&rel);
+            let r = match rel
+                .to_str()
+                .map(|p| p.replace(std::path::MAIN_SEPARATOR, "/"))
+            {
+                // A name the build model can hold: what the stages changed is written below.
+                Some(path) if overlay.changes().contains_key(&path) => continue,
+                Some(path) => {
+                    result.insert(path.clone());
+                    match std::fs::read(&from) {
+                        Ok(bytes) if sink.holds(&path, &bytes) => Ok(Outcome::Same),
+                        Ok(_) => sink.copy_from(&path, &from).map(|()| Outcome::Copied),
+                        Err(source) => Err(SinkError::Write { path, source }),
+                    }
+                }
+                // Any other name is copied as it is, byte for byte.
+                None => sink.copy_os(&rel, &from).map(|()| Outcome::Copied),
             };
             full = done.record(r);
         }
@@ -252,6 +256,66 @@ impl Written {
         }
         false
     }
+}
+
+/// Every regular file under `input` (relative paths, any bytes in names), for a complete copy:
+/// folders `skip_dir` names are left out, and so are temporary files and symbolic links that
+/// lead outside the folder (with a diagnostic), or back into a folder being walked.
+fn everything_in(input: &Path, skip_dir: &dyn Fn(&str) -> bool) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    let Ok(root) = input.canonicalize() else {
+        return (files, notes);
+    };
+    let mut seen_dirs = BTreeSet::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = input.join(&rel);
+        if let Ok(real) = dir.canonicalize()
+            && !seen_dirs.insert(real)
+        {
+            continue; // a link back into a folder already walked
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            notes.push(
+                Diagnostic::warning(Code::InputUnreadable, "cannot list this folder; not copied")
+                    .at(rel.to_string_lossy().into_owned()),
+            );
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let rel = rel.join(e.file_name());
+            let shown = rel
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            let path = e.path();
+            let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+            if is_link && !path.canonicalize().is_ok_and(|p| p.starts_with(&root)) {
+                notes.push(
+                    Diagnostic::info(
+                        Code::InputSymlinkOutside,
+                        "symbolic link points outside the build folder; not copied",
+                    )
+                    .at(shown),
+                );
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                if !skip_dir(&shown) {
+                    stack.push(rel);
+                }
+            } else if meta.is_file() && !e.file_name().to_str().is_some_and(is_temporary) {
+                files.push(rel);
+            }
+        }
+    }
+    files.sort();
+    (files, notes)
 }
 
 /// `assets/x.js.br` was made from `assets/x.js`, whose mode it takes.
