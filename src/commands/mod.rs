@@ -35,9 +35,14 @@ pub fn stdout_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Prints diagnostics to stderr, errors last so they are what a person sees.
+/// How many diagnostics of one code are printed; the JSON report keeps more.
+const PRINTED_PER_CODE: usize = 20;
+
+/// Prints diagnostics to stderr, errors last so they are what a person sees, at most
+/// [`PRINTED_PER_CODE`] of each code.
 pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
-    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    let capped = distill_graph::cap_diagnostics(diagnostics.to_vec(), PRINTED_PER_CODE);
+    let mut sorted: Vec<&Diagnostic> = capped.iter().collect();
     sorted.sort_by_key(|d| d.severity);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();

@@ -9,6 +9,9 @@ use distill_schema::{
 };
 use std::collections::BTreeMap;
 
+/// How many diagnostics of one code a report keeps.
+const REPORTED_PER_CODE: usize = 1000;
+
 /// The report of `analysis`, with `diagnostics` (those of ingest and analysis, and any the
 /// caller adds). Budgets and a diff are added by `check`.
 pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
@@ -63,7 +66,7 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
         budgets: None,
         diff: None,
         optimize: None,
-        diagnostics: diagnostics.to_vec(),
+        diagnostics: distill_graph::cap_diagnostics(diagnostics.to_vec(), REPORTED_PER_CODE),
     }
 }
 

@@ -17,7 +17,7 @@ pub mod identity;
 mod size;
 mod text;
 
-pub use diagnostic::{Code, Diagnostic, Severity};
+pub use diagnostic::{Code, Diagnostic, Severity, cap as cap_diagnostics};
 pub use size::{EncoderInfo, Encoding, Sizes};
 pub use text::printable;
 

@@ -41,7 +41,7 @@ pub struct Ingested {
 /// that can be read); every other problem is a diagnostic next to a build that is still useful.
 pub fn ingest(source: &dyn FileSource) -> Result<Ingested, Diagnostic> {
     let mut diags = Vec::new();
-    let marked = detect::by_markers(source);
+    let marked = detect::by_markers(source, &mut diags);
     let (listed, walk_diags) = source.walk(&|dir| marked.unwrap_or(Layout::Plain).skips(dir));
     diags.extend(walk_diags);
     let layout = marked.unwrap_or_else(|| {
