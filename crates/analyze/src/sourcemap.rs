@@ -1474,4 +1474,625 @@ mod tests {
         assert!(decode_data_url("data:application/json;base64,***").is_err());
         assert!(decode_data_url("data:nocomma").is_err());
     }
+
+    // An oracle: ECMA-426's DecodeMappings transcribed step by step, slow and plain (the
+    // grammar first, by splitting on `;` and `,`, then the state machine), to hold the fast
+    // decoder to on random input and on every fixture map.
+
+    const DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// A segment's VLQs (VLQSignedValue of each), or `None` where the grammar or the 32-bit
+    /// limit says no.
+    fn spec_vlqs(segment: &str) -> Option<Vec<i64>> {
+        let mut values = vec![];
+        let mut digits: Vec<u64> = vec![];
+        for c in segment.chars() {
+            let digit = DIGITS.find(c)? as u64;
+            digits.push(digit & 31);
+            if digit < 32 {
+                // VLQUnsignedValue = sum of digit_k * 32^k, and 32^7 > 2^32.
+                if digits.iter().skip(7).any(|&d| d != 0) {
+                    return None;
+                }
+                let unsigned: u64 = digits
+                    .iter()
+                    .enumerate()
+                    .take(7)
+                    .map(|(k, d)| d << (5 * k))
+                    .sum();
+                if unsigned >= 1 << 32 {
+                    return None;
+                }
+                let value = (unsigned / 2) as i64;
+                values.push(match (unsigned % 2, value) {
+                    (1, 0) => -(1 << 31),
+                    (1, v) => -v,
+                    (_, v) => v,
+                });
+                digits.clear();
+            }
+        }
+        (digits.is_empty() && !values.is_empty()).then_some(values)
+    }
+
+    fn spec_decode(
+        mappings: &str,
+        sources: usize,
+        names: usize,
+    ) -> Option<Vec<(u64, u64, Option<u32>)>> {
+        let mut lines = vec![];
+        for line in mappings.split(';') {
+            let mut segments = vec![];
+            if !line.is_empty() {
+                for segment in line.split(',') {
+                    let fields = spec_vlqs(segment)?;
+                    if ![1, 4, 5].contains(&fields.len()) {
+                        return None;
+                    }
+                    segments.push(fields);
+                }
+            }
+            lines.push(segments);
+        }
+        let mut out = vec![];
+        let [mut source, mut original_line, mut original_column, mut name] = [0i64; 4];
+        for (line, segments) in lines.iter().enumerate() {
+            let mut column = 0;
+            for f in segments {
+                column += f[0];
+                if column < 0 {
+                    return None;
+                }
+                let mut mapped = None;
+                if f.len() >= 4 {
+                    source += f[1];
+                    original_line += f[2];
+                    original_column += f[3];
+                    if source < 0
+                        || source >= sources as i64
+                        || original_line < 0
+                        || original_column < 0
+                    {
+                        return None;
+                    }
+                    if f.len() == 5 {
+                        name += f[4];
+                        if name < 0 || name >= names as i64 {
+                            return None;
+                        }
+                    }
+                    mapped = Some(source as u32);
+                }
+                out.push((line as u64, column as u64, mapped));
+            }
+        }
+        Some(out)
+    }
+
+    fn fast_decode(
+        mappings: &str,
+        sources: usize,
+        names: usize,
+    ) -> Option<Vec<(u64, u64, Option<u32>)>> {
+        let mut out = vec![];
+        decode_mappings(mappings, sources, names, |l, c, s| {
+            out.push((l, c, s));
+            Ok(())
+        })
+        .ok()
+        .map(|()| out)
+    }
+
+    /// What `parse` must return for a map the spec accepts, from the oracle: sections offset,
+    /// each behind an unmapped boundary, all stably sorted.
+    fn spec_segments(json: &serde_json::Value) -> Vec<Segment> {
+        let mut segments = vec![];
+        let mut base = 0u32;
+        let mut add =
+            |map: &serde_json::Value, (line0, column0): (u64, u64), segments: &mut Vec<Segment>| {
+                let sources = map["sources"].as_array().map_or(0, Vec::len);
+                let names = map["names"].as_array().map_or(0, Vec::len);
+                let decoded = spec_decode(map["mappings"].as_str().unwrap(), sources, names)
+                    .expect("the spec accepts it");
+                for (line, column, source) in decoded {
+                    let column = if line == 0 { column + column0 } else { column };
+                    segments.push(seg(
+                        (line + line0) as u32,
+                        column as u32,
+                        source.map_or(UNMAPPED, |s| base + s),
+                    ));
+                }
+                base += sources as u32;
+            };
+        match json.get("sections") {
+            Some(sections) => {
+                for section in sections.as_array().unwrap() {
+                    let at = (
+                        section["offset"]["line"].as_u64().unwrap(),
+                        section["offset"]["column"].as_u64().unwrap(),
+                    );
+                    segments.push(seg(at.0 as u32, at.1 as u32, UNMAPPED));
+                    add(&section["map"], at, &mut segments);
+                }
+            }
+            None => add(json, (0, 0), &mut segments),
+        }
+        segments.sort_by_key(|s| (s.line, s.column));
+        segments
+    }
+
+    #[track_caller]
+    fn assert_sound(map: &ParsedMap, cap: usize) {
+        assert!(
+            map.segments.len() <= cap,
+            "{} segments over the cap {cap}",
+            map.segments.len()
+        );
+        assert!(
+            map.segments.is_sorted_by_key(|s| (s.line, s.column)),
+            "unsorted: {:?}",
+            map.segments
+        );
+        for s in &map.segments {
+            assert!(
+                s.source == UNMAPPED || (s.source as usize) < map.sources.len(),
+                "{s:?} of {} sources",
+                map.sources.len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_oracle_agrees_with_the_spec_examples() {
+        assert_eq!(spec_vlqs("iB"), Some(vec![17]));
+        assert_eq!(spec_vlqs("V"), Some(vec![-10]));
+        assert_eq!(spec_vlqs("ggggggE"), None);
+        assert_eq!(spec_decode("A,AAAB;;ABCDE", 2, 4), None);
+        assert_eq!(
+            spec_decode("A,AAAC;;ACCDE", 2, 4),
+            Some(vec![(0, 0, None), (0, 0, Some(0)), (2, 0, Some(1))])
+        );
+    }
+
+    /// Property tests on stable (no cargo fuzz): random bytes, random maps and random
+    /// `mappings`. Cases per property: `PROPTEST_CASES` (default 256).
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        const CAP: usize = 512;
+
+        /// No panic (proptest reports one as a failure), no runaway time, and what is accepted
+        /// is sound; the cap only ever turns a map of more segments into `TooMany`.
+        fn check(bytes: &[u8], cap: usize) {
+            let start = std::time::Instant::now();
+            let capped = parse(bytes, cap);
+            // Inputs here are a few KiB; a loop would blow far past this.
+            assert!(start.elapsed() < std::time::Duration::from_secs(5));
+            match (capped, parse(bytes, usize::MAX)) {
+                (Ok(map), Ok(whole)) => {
+                    assert_sound(&map, cap);
+                    assert_eq!(map.segments, whole.segments);
+                    assert_eq!(map.sources, whole.sources);
+                }
+                (Err(MapError::TooMany(n)), Ok(whole)) => {
+                    assert_eq!(n, cap);
+                    assert!(whole.segments.len() > cap);
+                }
+                (Err(MapError::TooMany(_)), Err(_)) => {}
+                (Err(e), Err(whole)) => assert_eq!(e, whole),
+                (capped, whole) => panic!("cap {cap}: {capped:?}, uncapped: {whole:?}"),
+            }
+        }
+
+        /// The segment cap: usually roomy, sometimes tight.
+        fn cap() -> impl Strategy<Value = usize> {
+            prop_oneof![3 => Just(CAP), 1 => 0usize..16]
+        }
+
+        /// A VLQ for `value`, sometimes with redundant zero digits, sometimes over 32 bits.
+        fn encode(value: i64, padding: usize) -> String {
+            let mut v = if value < 0 {
+                ((-value as u64) << 1) | 1
+            } else {
+                (value as u64) << 1
+            };
+            let mut digits = vec![];
+            loop {
+                digits.push((v & 31) as usize);
+                v >>= 5;
+                if v == 0 {
+                    break;
+                }
+            }
+            digits.extend(std::iter::repeat_n(0, padding));
+            let last = digits.len() - 1;
+            digits
+                .iter()
+                .enumerate()
+                .map(|(k, &d)| DIGITS.as_bytes()[d | if k < last { 32 } else { 0 }] as char)
+                .collect()
+        }
+
+        fn value() -> impl Strategy<Value = i64> {
+            prop_oneof![
+                8 => -3i64..12,
+                2 => -200i64..2000,
+                1 => Just(1 << 31).prop_flat_map(|b| prop_oneof![Just(b - 1), Just(-(b - 1)), Just(b), Just(-b), Just(b << 2)]),
+            ]
+        }
+
+        fn segment() -> impl Strategy<Value = String> {
+            (
+                prop::sample::select(vec![1usize, 1, 4, 4, 5, 0, 2, 3, 6]),
+                prop::collection::vec(
+                    (value(), prop_oneof![9 => Just(0usize), 1 => 1usize..12]),
+                    6,
+                ),
+            )
+                .prop_map(|(n, fields)| {
+                    fields[..n].iter().map(|&(v, pad)| encode(v, pad)).collect()
+                })
+        }
+
+        /// `mappings`-like text: mostly encoded segments and separators, some stray characters.
+        fn mappings() -> impl Strategy<Value = String> {
+            let token = prop_oneof![
+                12 => segment(),
+                4 => Just(",".to_owned()),
+                3 => Just(";".to_owned()),
+                1 => prop::sample::select(vec!["g", "B", "=", "!", " ", "é", "\\n", ",,", ";;"]).prop_map(str::to_owned),
+            ];
+            prop::collection::vec(token, 0..40).prop_map(|t| t.concat())
+        }
+
+        /// Any JSON value, for fields of the wrong type.
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                (-3i64..5).prop_map(Value::from),
+                prop::sample::select(vec![0.5, 3.0, -1.0, 1e40]).prop_map(Value::from),
+                "[a-z/.:]{0,8}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(2, 8, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                    prop::collection::btree_map("[a-z]{1,3}", inner, 0..3)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// A field the format requires: nearly always there and well typed.
+        fn required(
+            good: impl Strategy<Value = Value> + 'static,
+        ) -> impl Strategy<Value = Option<Value>> {
+            prop_oneof![40 => good.prop_map(Some), 1 => Just(None), 1 => any_json().prop_map(Some)]
+        }
+
+        /// An optional field: often absent, usually well typed when there.
+        fn optional(
+            good: impl Strategy<Value = Value> + 'static,
+        ) -> impl Strategy<Value = Option<Value>> {
+            prop_oneof![10 => Just(None), 20 => good.prop_map(Some), 1 => any_json().prop_map(Some)]
+        }
+
+        /// Regular maps, most of them valid: `mappings` is mostly a valid encoding for the
+        /// map's own sources and names, else random tokens.
+        fn regular_map() -> impl Strategy<Value = Value> {
+            (0u32..4, 0u32..3).prop_flat_map(|(sources, names)| {
+                let source = prop_oneof![
+                    6 => prop::sample::select(vec!["a.js", "./b.js", "webpack://_N_E/./c.js", "/abs/d.js", "https://h/e.js", ""]).prop_map(Value::from),
+                    1 => Just(Value::Null),
+                ];
+                let text = prop_oneof![4 => "[a-z ;\n]{0,12}".prop_map(Value::from), 1 => Just(Value::Null)];
+                let index = prop_oneof![
+                    20 => (0..sources.max(1)).prop_map(Value::from),
+                    1 => Just(Value::from(sources)),
+                    1 => Just(Value::from(1.5)),
+                    1 => Just(Value::from(-1)),
+                ];
+                let mappings = prop_oneof![
+                    3 => decoded(sources, names).prop_map(|d| encode_mappings(&d)),
+                    1 => mappings(),
+                ];
+                (
+                    required(prop_oneof![9 => Just(json!(3)), 1 => Just(json!(3.0))]),
+                    required(prop::collection::vec(source, sources as usize).prop_map(Value::from)),
+                    optional(prop::collection::vec(text, 0..4).prop_map(Value::from)),
+                    optional(prop::collection::vec("[a-z]{1,3}".prop_map(Value::from), names as usize).prop_map(Value::from)),
+                    optional(prop::collection::vec(index, 0..3).prop_map(Value::from)),
+                    optional(prop::sample::select(vec!["", "lib", "lib/", "webpack:///"]).prop_map(Value::from)),
+                    required(mappings.prop_map(Value::from)),
+                    optional("[a-z.]{0,6}".prop_map(Value::from)),
+                    prop::sample::select(vec!["ignoreList", "x_google_ignoreList"]),
+                )
+            })
+            .prop_map(|(version, sources, content, names, ignore, root, mappings, file, ignore_key)| {
+                let mut map = serde_json::Map::new();
+                for (key, value) in [
+                    ("version", version),
+                    ("sources", sources),
+                    ("sourcesContent", content),
+                    ("names", names),
+                    (ignore_key, ignore),
+                    ("sourceRoot", root),
+                    ("mappings", mappings),
+                    ("file", file),
+                ] {
+                    if let Some(value) = value {
+                        map.insert(key.to_owned(), value);
+                    }
+                }
+                Value::Object(map)
+            })
+        }
+
+        /// Index maps, most with sections placed one after another (each past the lines of
+        /// the one before), some at random offsets or with offsets of the wrong type.
+        fn index_map() -> impl Strategy<Value = Value> {
+            let placement = prop_oneof![
+                8 => (0u64..2, 0u64..30).prop_map(|(gap, column)| Ok((gap, column))),
+                1 => (0u64..3, 0u64..30).prop_map(|(line, column)| Err(json!({"line": line, "column": column}))),
+                1 => any_json().prop_map(Err),
+            ];
+            (
+                prop::collection::vec((placement, regular_map()), 0..4),
+                prop::option::of(any_json()),
+            )
+                .prop_map(|(sections, extra)| {
+                    let mut line = 0;
+                    let sections: Vec<Value> = sections
+                        .into_iter()
+                        .map(|(placement, map)| {
+                            let offset = match placement {
+                                Ok((gap, column)) => {
+                                    line += gap;
+                                    json!({"line": line, "column": column})
+                                }
+                                Err(offset) => offset,
+                            };
+                            // The next section starts below this one's last line.
+                            line += 1 + map["mappings"]
+                                .as_str()
+                                .map_or(0, |m| m.matches(';').count() as u64);
+                            json!({"offset": offset, "map": map})
+                        })
+                        .collect();
+                    let mut map = json!({"version": 3, "sections": sections});
+                    if let Some(extra) = extra {
+                        map["sources"] = extra;
+                    }
+                    map
+                })
+        }
+
+        /// A decoded map the spec accepts: per line, (column, mapping), the mapping being a
+        /// source, original line, original column and maybe a name.
+        type Decoded = Vec<Vec<(u32, Option<(u32, u32, u32, Option<u32>)>)>>;
+
+        fn decoded(sources: u32, names: u32) -> impl Strategy<Value = Decoded> {
+            // With no sources every segment is unmapped; with no names none is named.
+            let name = match names {
+                0 => Just(None).boxed(),
+                _ => prop::option::of(0..names).boxed(),
+            };
+            let mapping = match sources {
+                0 => Just(None).boxed(),
+                _ => prop::option::weighted(0.8, (0..sources, 0u32..50, 0u32..80, name)).boxed(),
+            };
+            prop::collection::vec(prop::collection::vec((0u32..300, mapping), 0..6), 0..8)
+        }
+
+        /// Encodes `lines` as the format says: columns relative within a line, the rest across.
+        fn encode_mappings(lines: &Decoded) -> String {
+            let mut state = [0i64; 4];
+            let mut text = String::new();
+            for (i, line) in lines.iter().enumerate() {
+                if i > 0 {
+                    text.push(';');
+                }
+                let mut column = 0i64;
+                for (j, (c, mapping)) in line.iter().enumerate() {
+                    if j > 0 {
+                        text.push(',');
+                    }
+                    text += &encode(i64::from(*c) - column, 0);
+                    column = i64::from(*c);
+                    if let Some((s, l, oc, name)) = mapping {
+                        for (k, v) in [*s, *l, *oc].into_iter().enumerate() {
+                            text += &encode(i64::from(v) - state[k], 0);
+                            state[k] = i64::from(v);
+                        }
+                        if let Some(n) = name {
+                            text += &encode(i64::from(*n) - state[3], 0);
+                            state[3] = i64::from(*n);
+                        }
+                    }
+                }
+            }
+            text
+        }
+
+        /// Valid `mappings` for 3 sources and 2 names, with up to 3 random edits: the border
+        /// between valid and invalid, where the decoder and the oracle must agree.
+        fn edited_mappings() -> impl Strategy<Value = String> {
+            let edit = (
+                any::<prop::sample::Index>(),
+                prop::sample::select(vec![
+                    "", "A", "B", "D", "F", "g", "/", "+/////D", "ggggggE", ",", ";", ",,", "=",
+                ]),
+            );
+            (decoded(3, 2), prop::collection::vec(edit, 0..4)).prop_map(|(lines, edits)| {
+                let mut text = encode_mappings(&lines);
+                for (at, token) in edits {
+                    let i = at.index(text.len() + 1);
+                    // An empty token deletes the character there; any other is inserted.
+                    let end = (i + 1).min(text.len());
+                    text.replace_range(i..if token.is_empty() { end } else { i }, token);
+                }
+                text
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+                check(&bytes, CAP);
+            }
+
+            #[test]
+            fn arbitrary_maps_never_panic_and_what_is_accepted_is_sound(map in prop_oneof![3 => regular_map(), 1 => index_map()], cap in cap()) {
+                check(&serde_json::to_vec(&map).unwrap(), cap);
+            }
+
+            #[test]
+            fn edited_maps_never_panic(
+                map in prop_oneof![3 => regular_map(), 1 => index_map()],
+                edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<u8>()), 1..6),
+                cap in cap(),
+            ) {
+                let mut bytes = serde_json::to_vec(&map).unwrap();
+                for (at, op, byte) in edits {
+                    let i = at.index(bytes.len() + 1);
+                    match op {
+                        0 => bytes.insert(i, byte),
+                        1 if i < bytes.len() => { bytes.remove(i); }
+                        _ if i < bytes.len() => bytes[i] = byte,
+                        _ => {}
+                    }
+                }
+                check(&bytes, cap);
+            }
+
+            #[test]
+            fn the_decoder_agrees_with_the_spec_oracle(text in prop_oneof![mappings(), edited_mappings()], sources in 0usize..4, names in 0usize..3) {
+                prop_assert_eq!(fast_decode(&text, sources, names), spec_decode(&text, sources, names), "{}", text);
+            }
+
+            #[test]
+            fn valid_maps_round_trip(lines in decoded(3, 2)) {
+                let text = encode_mappings(&lines);
+                let json = format!(r#"{{"version":3,"sources":["a","b","c"],"names":["x","y"],"mappings":"{text}"}}"#);
+                let map = parse(json.as_bytes(), usize::MAX).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                let mut expected: Vec<Segment> = lines.iter().enumerate().flat_map(|(l, line)| {
+                    line.iter().map(move |(c, m)| seg(l as u32, *c, m.map_or(UNMAPPED, |m| m.0)))
+                }).collect();
+                expected.sort_by_key(|s| (s.line, s.column));
+                prop_assert_eq!(map.segments, expected, "{}", text);
+            }
+        }
+    }
+
+    /// Every map of every fixture build is accepted, decodes to what the oracle says, and the
+    /// kinds the bundlers write are all there: `ignoreList` (Vite 8), `x_google_ignoreList`
+    /// (Vite 7), index maps (Turbopack), `webpack://` and `turbopack://` sources.
+    #[test]
+    fn every_fixture_map_is_read_as_the_spec_says() {
+        let root = std::env::var_os("DISTILL_FIXTURES").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"),
+            std::path::PathBuf::from,
+        );
+        let required = std::env::var("DISTILL_REQUIRE_NODE").is_ok_and(|v| v == "1");
+        let builds = [
+            ("demo", "dist"),
+            ("vite-react", "dist"),
+            ("vite7-react", "dist"),
+            ("vite-vue", "dist"),
+            ("next-app", ".next"),
+            ("next-app", ".next-webpack"),
+            ("next-pages", ".next"),
+            ("next-pages", ".next-webpack"),
+        ];
+        let mut maps = vec![];
+        let mut missing = vec![];
+        for (app, out) in builds {
+            let dir = root.join(app).join(out);
+            if dir.is_dir() {
+                find_maps(&dir, &mut maps);
+            } else {
+                missing.push(format!("{app}/{out}"));
+            }
+        }
+        if !missing.is_empty() {
+            assert!(
+                !required,
+                "DISTILL_REQUIRE_NODE=1 but {} has no {} (run fixtures/build.sh)",
+                root.display(),
+                missing.join(", ")
+            );
+            eprintln!(
+                "partly skipped: {} has no {} (run fixtures/build.sh, or set DISTILL_FIXTURES to a fixtures folder that has them)",
+                root.display(),
+                missing.join(", ")
+            );
+        }
+        let mut kinds = std::collections::BTreeMap::from([
+            ("ignoreList", 0),
+            ("x_google_ignoreList", 0),
+            ("sections", 0),
+            ("webpack://", 0),
+            ("turbopack://", 0),
+        ]);
+        for path in &maps {
+            let bytes = std::fs::read(path).unwrap();
+            let map =
+                parse(&bytes, usize::MAX).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_sound(&map, usize::MAX);
+            let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert!(
+                map.segments == spec_segments(&json),
+                "{}: segments differ from the oracle's",
+                path.display()
+            );
+            let maps = json
+                .get("sections")
+                .and_then(|s| s.as_array())
+                .map_or(vec![&json], |s| s.iter().map(|s| &s["map"]).collect());
+            for (kind, count) in &mut kinds {
+                let here = match *kind {
+                    "sections" => json.get("sections").is_some(),
+                    "ignoreList" | "x_google_ignoreList" => {
+                        maps.iter().any(|m| m.get(*kind).is_some())
+                    }
+                    scheme => map.sources.iter().any(|s| s.starts_with(scheme)),
+                };
+                *count += usize::from(here);
+            }
+        }
+        eprintln!(
+            "{} fixture maps read; maps with each kind: {kinds:?}",
+            maps.len()
+        );
+        assert!(!maps.is_empty(), "no maps under {}", root.display());
+        if missing.is_empty() {
+            for (kind, count) in kinds {
+                assert!(count > 0, "no fixture map has {kind}");
+            }
+        }
+    }
+
+    fn find_maps(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                if path
+                    .file_name()
+                    .is_some_and(|n| n != "node_modules" && n != "cache")
+                {
+                    find_maps(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "map") {
+                out.push(path);
+            }
+        }
+    }
 }
