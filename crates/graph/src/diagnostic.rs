@@ -256,7 +256,10 @@ mod tests {
         let capped = cap(many, 3);
         assert_eq!(capped.len(), 5, "{capped:?}");
         assert_eq!(capped[3].code, Code::InputBadManifest);
-        assert_eq!(capped[4].message, "997 more input/missing-file diagnostics not shown");
+        assert_eq!(
+            capped[4].message,
+            "997 more input/missing-file diagnostics not shown"
+        );
         assert_eq!(capped[4].severity, Severity::Warning);
     }
 
