@@ -12,6 +12,7 @@ mod serve;
 mod attribution;
 mod bad_input;
 mod check;
+mod hostile;
 mod html;
 mod next;
 mod optimize;

@@ -9,10 +9,14 @@ use std::io::{self, Write};
 pub const MAX_PER_LEVEL: usize = 10;
 
 /// Escaping of a command's message (GitHub's `escapeData`).
+/// Other control characters (an ESC from a file name) are written as visible escapes first:
+/// the runner prints the message to the job log, which is a terminal of sorts.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::style::printable(&s).into_owned()
 }
 
 /// Escaping of a property value (GitHub's `escapeProperty`).
