@@ -130,6 +130,8 @@ function main() {
   write(mainOut, { ...stamp(mainManifest), optionalDependencies }, [
     ['bin/distill.js', path.join(here, 'distill', 'bin', 'distill.js'), 0o755],
     ['README.md', path.join(here, 'distill', 'README.md'), 0o644],
+    // Editors complete budgets.json from it: `distill init` writes its `$schema` to this file.
+    ['budgets.schema.json', path.join(here, '..', 'budgets.schema.json'), 0o644],
   ]);
   const platformOut = path.join(opts.out, `distill-${key}`);
   const exe = key.startsWith('win32') ? 'distill.exe' : 'distill';

@@ -46,6 +46,8 @@ pub enum Command {
     /// Make a build smaller: precompressed .gz/.br/.zst copies (more stages to come), written to
     /// --out DIR or --in-place; then analyze the result and check budgets when there are any
     Optimize(OptimizeArgs),
+    /// Start here: write budgets.json from today's sizes (plus headroom) and a `size` script
+    Init(InitArgs),
     /// Work with budget files: convert other tools' configs, print the schema
     #[command(subcommand)]
     Budgets(BudgetsCommand),
@@ -168,6 +170,28 @@ pub struct AnalyzeArgs {
 
     #[command(flatten)]
     pub cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
+    pub dir: Option<PathBuf>,
+
+    /// Limits at today's sizes plus this much; warnings at half of it
+    #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = parse_headroom)]
+    pub headroom: f64,
+
+    /// Replace an existing budgets.json
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_headroom(s: &str) -> Result<f64, String> {
+    let number = s.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p / 100.0),
+        _ => Err(format!("`{s}` is not a percentage from 0% to 1000%")),
+    }
 }
 
 #[derive(Debug, Args)]

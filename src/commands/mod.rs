@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod budgets;
 pub mod check;
+pub mod init;
 pub mod optimize;
 
 use crate::ExitStatus;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Analyze(args) => analyze::run(args, color),
         Command::Check(args) => check::run(args, color),
         Command::Optimize(args) => optimize::run(args, color),
+        Command::Init(args) => init::run(args),
         Command::Budgets(command) => budgets::run(command),
     }
 }

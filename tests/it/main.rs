@@ -14,6 +14,7 @@ mod bad_input;
 mod check;
 mod hostile;
 mod html;
+mod init;
 mod next;
 mod optimize;
 mod sizes;

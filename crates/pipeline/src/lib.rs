@@ -14,6 +14,7 @@
 pub mod baseline;
 pub mod budgets;
 mod check;
+pub mod init;
 mod load;
 mod optimize;
 
