@@ -334,14 +334,14 @@ fn member_object(text: &str, open: usize, close: usize, key: &str) -> Option<(us
             }
             b'{' | b'[' => {
                 depth += 1;
-                if depth == 2 && bytes[i] == b'{' {
-                    if let Some((s, e)) = last_string
-                        && serde_json::from_str::<String>(&text[s..=e]).ok().as_deref() == Some(key)
-                        && text[e + 1..i].trim() == ":"
-                    {
-                        let end = matching(bytes, i)?;
-                        return Some((i, end));
-                    }
+                if depth == 2
+                    && bytes[i] == b'{'
+                    && let Some((s, e)) = last_string
+                    && serde_json::from_str::<String>(&text[s..=e]).ok().as_deref() == Some(key)
+                    && text[e + 1..i].trim() == ":"
+                {
+                    let end = matching(bytes, i)?;
+                    return Some((i, end));
                 }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
