@@ -171,6 +171,7 @@ fn check_build(dir: &Path, screenshot: Option<&Path>) {
         "duplicates",
         "budgets",
         "diff",
+        "optimize",
         "diagnostics",
         "treemap",
     ] {
@@ -346,6 +347,49 @@ fn raw_only_report_falls_back_to_raw_sizes() {
         let tip = tip.as_str().unwrap();
         assert!(tip.contains("raw") && !tip.contains("gzip"), "{tip}");
     }
+}
+
+/// The report of `optimize` shows what each stage did, before and after, and why files were kept.
+#[test]
+fn optimized_build_report_shows_before_and_after() {
+    if !browser_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("report.html");
+    let out_dir = tmp.path().join("out");
+    let out = distill(&[
+        "optimize",
+        demo().to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--min-size",
+        "500 B",
+        "--format",
+        "json=/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let out = drive(
+        &html,
+        json!([
+            { "op": "click", "selector": "#tabs button[data-view=optimize]" },
+            { "op": "text", "selector": "#view-optimize" },
+            { "op": "text", "selector": "#tabs button[data-view=optimize] .count" },
+        ]),
+    );
+    assert_clean(&out);
+    let r = out["results"].as_array().unwrap();
+    let text = r[1].as_str().unwrap();
+    assert!(text.contains("compress:"), "{text}");
+    assert!(text.contains("assets/index-DhXzR8nv.js.br"), "{text}");
+    assert!(text.contains("sent as is"), "{text}");
+    assert!(
+        r[2].as_str().unwrap().parse::<u32>().unwrap() >= 9,
+        "{}",
+        r[2]
+    );
 }
 
 /// Every place a name can show up — tile labels (canvas), tooltips, breadcrumbs, table rows,
