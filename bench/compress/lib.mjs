@@ -158,19 +158,24 @@ function median(xs) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2
 }
 
-// Wall seconds per command name, from hyperfine --export-json files (one per round) or from
-// run.sh's own loop (TSV "NAME<TAB>WALL_NANOSECONDS").
+// Per command name: wall seconds and CPU seconds (user+sys of the command and its children)
+// of each run, from hyperfine --export-json files (one per round) or from run.sh's own loop
+// (TSV "NAME<TAB>WALL_NANOSECONDS<TAB>USER_SECONDS<TAB>SYS_SECONDS").
 function readTimes(where) {
   const times = new Map()
-  const add = (name, s) => (times.get(name) ?? times.set(name, []).get(name)).push(s)
+  const add = (name, wall, cpu) => {
+    if (!times.has(name)) times.set(name, { wall: [], cpu: [] })
+    times.get(name).wall.push(wall)
+    times.get(name).cpu.push(cpu)
+  }
   if (fs.statSync(where).isDirectory()) {
     for (const f of fs.readdirSync(where).filter(f => f.endsWith('.json')).sort()) {
-      for (const r of JSON.parse(fs.readFileSync(path.join(where, f), 'utf8')).results) add(r.command, r.times[0])
+      for (const r of JSON.parse(fs.readFileSync(path.join(where, f), 'utf8')).results) add(r.command, r.times[0], r.user + r.system)
     }
   } else {
     for (const line of fs.readFileSync(where, 'utf8').split('\n').filter(Boolean)) {
-      const [name, ns] = line.split('\t')
-      add(name, Number(ns) / 1e9)
+      const [name, ns, user, sys] = line.split('\t')
+      add(name, Number(ns) / 1e9, Number(user) + Number(sys))
     }
   }
   return times
@@ -192,10 +197,10 @@ function report() {
   lines.push('')
   lines.push(`${env.BENCH_VERSIONS}; timing: ${env.BENCH_TIMER}; ${env.BENCH_LOAD}`)
   lines.push('')
-  lines.push('| tool | gzip bytes | brotli bytes | zstd bytes | wall (median) | min – max |')
-  lines.push('|---|---|---|---|---|---|')
+  lines.push('| tool | gzip bytes | brotli bytes | zstd bytes | wall (median) | min – max | CPU (median) |')
+  lines.push('|---|---|---|---|---|---|---|')
   for (const row of rows) {
-    const t = times.get(row.name) ?? []
+    const { wall: t, cpu } = times.get(row.name) ?? { wall: [], cpu: [] }
     const cell = ext => {
       const s = sz.sizes[row.tool]?.[ext]
       if (!row.encodings.includes(ext) || !s) return '–'
@@ -203,8 +208,8 @@ function report() {
       return `${fmtB(s.bytes)} (${pct}%)${s.missing.length ? ` [${s.missing.length} raw]` : ''}`
     }
     const med = t.length ? median(t) : NaN
-    lines.push(`| ${row.name} | ${cell('gz')} | ${cell('br')} | ${cell('zst')} | ${t.length ? fmtS(med) : '–'} | ${t.length ? `${fmtS(Math.min(...t))} – ${fmtS(Math.max(...t))}` : '–'} |`)
-    summary.rows.push({ name: row.name, wall_median_s: med, wall_s: t, sizes: sz.sizes[row.tool] ?? null })
+    lines.push(`| ${row.name} | ${cell('gz')} | ${cell('br')} | ${cell('zst')} | ${t.length ? fmtS(med) : '–'} | ${t.length ? `${fmtS(Math.min(...t))} – ${fmtS(Math.max(...t))}` : '–'} | ${cpu.length ? fmtS(median(cpu)) : '–'} |`)
+    summary.rows.push({ name: row.name, wall_median_s: med, wall_s: t, cpu_s: cpu, sizes: sz.sizes[row.tool] ?? null })
   }
   // distill against each peer, only when the distill rows ran (distill optimize exists).
   const distill = rows.filter(r => r.tool.startsWith('distill'))
@@ -213,9 +218,9 @@ function report() {
     lines.push('| distill / peer | time ratio (peer ÷ distill) | bytes (distill ÷ peer - 1) |')
     lines.push('|---|---|---|')
     for (const d of distill) {
-      const td = median(times.get(d.name) ?? [NaN])
+      const td = median(times.get(d.name)?.wall ?? [NaN])
       for (const p of rows.filter(r => !r.tool.startsWith('distill'))) {
-        const tp = median(times.get(p.name) ?? [NaN])
+        const tp = median(times.get(p.name)?.wall ?? [NaN])
         const diffs = p.encodings
           .filter(ext => sz.sizes[d.tool]?.[ext] && sz.sizes[p.tool]?.[ext])
           .map(ext => `${ext} ${((100 * sz.sizes[d.tool][ext].bytes) / sz.sizes[p.tool][ext].bytes - 100).toFixed(2)}%`)

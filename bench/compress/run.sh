@@ -21,8 +21,8 @@
 # One checked run of every command first: each output must decode (Node's zlib for gzip and
 # brotli, zstd -d) to its input's bytes, and the byte totals come from that run. Then RUNS timed
 # rounds (default 3); round r runs every command once, so drift and other work on the machine
-# spread over all of them. Prints the median, min and max wall time per command, bytes per
-# encoding, and the ratios distill/peer when distill ran.
+# spread over all of them. Prints the median, min and max wall time and the median CPU time
+# (user+sys) per command, bytes per encoding, and the ratios distill/peer when distill ran.
 #
 # Options:
 #   --runs N        timed rounds (default 3; brotli -q 11 on a 17 MB build takes ~25 s a run)
@@ -240,6 +240,7 @@ else
   TIMER="bash loop (date +%s%N), interleaved rounds"
   TIMES="$TMP/times.tsv"
   : >"$TIMES"
+  TIMEFORMAT='%3U %3S' # bash's `time`: CPU of the command and its children
   for i in "${!CMDS[@]}"; do
     for ((w = 0; w < WARMUP; w++)); do bash -c "${CMDS[$i]}" >/dev/null 2>&1 || die "${NAMES[$i]} failed"; done
   done
@@ -247,9 +248,10 @@ else
     line=""
     for i in "${!CMDS[@]}"; do
       t0="$(date +%s%N)"
-      bash -c "${CMDS[$i]}" >/dev/null 2>&1 || die "${NAMES[$i]} failed"
+      { time bash -c "${CMDS[$i]}" >/dev/null 2>&1; } 2>"$TMP/cpu.txt" || die "${NAMES[$i]} failed"
       t1="$(date +%s%N)"
-      printf '%s\t%s\n' "${NAMES[$i]}" "$((t1 - t0))" >>"$TIMES"
+      read -r cpu_user cpu_sys <"$TMP/cpu.txt"
+      printf '%s\t%s\t%s\t%s\n' "${NAMES[$i]}" "$((t1 - t0))" "$cpu_user" "$cpu_sys" >>"$TIMES"
       line+="${NAMES[$i]} $(((t1 - t0) / 1000000)) ms; "
     done
     say "round $r/$RUNS: $line"
