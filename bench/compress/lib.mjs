@@ -226,6 +226,13 @@ function report() {
           .map(ext => `${ext} ${((100 * sz.sizes[d.tool][ext].bytes) / sz.sizes[p.tool][ext].bytes - 100).toFixed(2)}%`)
         lines.push(`| ${d.name} vs ${p.name} | ${(tp / td).toFixed(2)}x | ${diffs.join(', ') || '–'} |`)
       }
+      // distill writes all three encodings in one run; a user wanting the same runs the three
+      // CLIs one after another.
+      const cli = ['gzip', 'brotli', 'zstd'].map(tool => rows.find(r => r.tool === tool))
+      if (cli.every(Boolean)) {
+        const sum = cli.reduce((a, r) => a + median(times.get(r.name)?.wall ?? [NaN]), 0)
+        lines.push(`| ${d.name} vs gzip + brotli + zstd CLIs one after another (${fmtS(sum)}) | ${(sum / td).toFixed(2)}x | – |`)
+      }
     }
   } else {
     lines.push('')
