@@ -140,7 +140,13 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         // Other tests write concurrently: only this folder's temporary files must be gone.
-        assert!(!LIVE.lock().unwrap().iter().any(|p| p.starts_with(dir.path())));
+        assert!(
+            !LIVE
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|p| p.starts_with(dir.path()))
+        );
     }
 
     #[test]
