@@ -1,9 +1,11 @@
 //! SVG: refuse what could run or fetch, minify with oxvg, and keep the result only when resvg
 //! renders it to the same pixels as the original at a fixed size.
 //!
-//! Presets are tried from the most to the least aggressive — oxvg's default (svgo's preset),
-//! oxvg's `safe`, then a conservative set that only removes comments, metadata, editor data, the
-//! doctype and the XML declaration — and the first that is smaller and renders identically wins.
+//! Presets are tried from the most to the least aggressive — oxvg's default (svgo's preset), the
+//! same with five decimals instead of three, oxvg's `safe`, then a conservative set that only
+//! removes comments, metadata, editor data, the doctype and the XML declaration — and the first
+//! that is smaller and renders identically wins. Set `DISTILL_SVG_DEBUG` to see on stderr why a
+//! preset was passed over.
 //! Text cannot be verified by rendering (no fonts are loaded, so nothing depends on the machine):
 //! SVGs with `<text>` only get the conservative preset, and the text of every `<text>` element
 //! must read the same after it, compared after SVG's default whitespace handling (newlines
@@ -137,6 +139,24 @@ fn text_content(svg: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// oxvg's default preset with five decimals instead of three wherever it rounds numbers: for
+/// drawings whose detail the default rounding visibly moves.
+fn precise() -> Jobs {
+    let mut jobs = Jobs::default();
+    if let Some(j) = jobs.convert_path_data.as_mut() {
+        j.tolerance.precision = 5;
+        j.tolerance.positional = 1e-5;
+    }
+    if let Some(j) = jobs.cleanup_numeric_values.as_mut() {
+        j.float_precision = 5;
+    }
+    if let Some(j) = jobs.convert_transform.as_mut() {
+        j.float_precision = 5;
+        j.transform_precision = 7;
+    }
+    jobs
+}
+
 fn conservative() -> Jobs {
     Jobs {
         remove_doctype: Some(Default::default()),
@@ -211,6 +231,7 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
     } else {
         vec![
             ("default", Jobs::default()),
+            ("precise", precise()),
             ("safe", Jobs::safe()),
             ("conservative", conservative()),
         ]
@@ -220,6 +241,9 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
         let min = match minify(text, &jobs) {
             Ok(m) => m,
             Err(e) => {
+                if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
+                    eprintln!("{name}: {e}");
+                }
                 last_problem = Some(format!("{name} preset: {e}"));
                 continue;
             }
@@ -249,7 +273,12 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
                     },
                 );
             }
-            Ok(Some(detail)) => last_problem = Some(format!("{name} preset: {detail}")),
+            Ok(Some(detail)) => {
+                if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
+                    eprintln!("{name}: {detail}");
+                }
+                last_problem = Some(format!("{name} preset: {detail}"))
+            }
             Err(e) => last_problem = Some(format!("{name} preset output does not render: {e}")),
         }
     }
@@ -276,6 +305,16 @@ fn compare(a: &Pixmap, b: &Pixmap) -> Option<String> {
         .zip(b.data().chunks_exact(4))
         .filter(|(p, q)| p != q)
         .count();
+    if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
+        let mut hist = [0usize; 9];
+        for (p, q) in a.data().iter().zip(b.data()) {
+            let d = p.abs_diff(*q);
+            if d > 0 {
+                hist[(8 - d.leading_zeros()) as usize] += 1;
+            }
+        }
+        eprintln!("channel diff histogram by bit length: {hist:?}");
+    }
     (differing > 0).then(|| {
         format!(
             "{differing} of {} pixels differ at {}×{}",
