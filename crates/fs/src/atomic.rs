@@ -72,6 +72,39 @@ pub(crate) fn replace(
     result
 }
 
+/// Puts the content of `from` at `target` atomically: a hard link when both are on one file
+/// system (an unchanged file of a 80 MB build costs nothing to "copy"), else a copy. Either way
+/// through a temporary name renamed into place, so `target` is never half there. Later writes
+/// by distill replace files by renaming too, so they never change the linked original.
+pub(crate) fn link_or_copy(target: &Path, from: &Path) -> io::Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        "{TEMP_PREFIX}link-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    register(&tmp);
+    let linked = std::fs::hard_link(from, &tmp).and_then(|()| std::fs::rename(&tmp, target));
+    if linked.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    unregister(&tmp);
+    if linked.is_ok() {
+        return Ok(());
+    }
+    let mut input = std::fs::File::open(from)?;
+    let finish = Finish {
+        mode: mode_of(from, 0o644),
+        sync: false,
+    };
+    replace(target, finish, |out| io::copy(&mut input, out).map(drop))
+}
+
 /// The mode a replaced file keeps: its own when it exists, else `default`.
 pub(crate) fn mode_of(path: &Path, default: u32) -> u32 {
     #[cfg(unix)]

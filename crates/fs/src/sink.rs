@@ -195,17 +195,10 @@ impl DirSink {
             }
         }
         let target = self.target_of(&parts, &shown)?;
-        let write_err = |source| SinkError::Write {
+        atomic::link_or_copy(&target, from).map_err(|source| SinkError::Write {
             path: shown.clone(),
             source,
-        };
-        let mut input = std::fs::File::open(from).map_err(write_err)?;
-        let finish = Finish {
-            mode: atomic::mode_of(from, 0o644),
-            sync: false,
-        };
-        atomic::replace(&target, finish, |out| io::copy(&mut input, out).map(drop))
-            .map_err(write_err)
+        })
     }
 }
 
@@ -226,17 +219,10 @@ impl Sink for DirSink {
 
     fn copy_from(&self, path: &str, from: &Path) -> Result<(), SinkError> {
         let target = self.target(path)?;
-        let write_err = |source| SinkError::Write {
+        atomic::link_or_copy(&target, from).map_err(|source| SinkError::Write {
             path: path.into(),
             source,
-        };
-        let mut input = std::fs::File::open(from).map_err(write_err)?;
-        let finish = Finish {
-            mode: atomic::mode_of(from, 0o644),
-            sync: false,
-        };
-        atomic::replace(&target, finish, |out| io::copy(&mut input, out).map(drop))
-            .map_err(write_err)
+        })
     }
 
     fn remove(&self, path: &str) -> Result<(), SinkError> {
