@@ -43,7 +43,7 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Check a build against size budgets: exit 0 pass, 1 a budget failed, 2 an error
     Check(CheckArgs),
-    /// Make a build smaller: precompressed .gz/.br/.zst copies (more stages to come), written to
+    /// Make a build smaller: lossless images, precompressed .gz/.br/.zst copies, written to
     /// --out DIR or --in-place; then analyze the result and check budgets when there are any
     Optimize(OptimizeArgs),
     /// Start here: write budgets.json from today's sizes (plus headroom) and a `size` script
@@ -232,6 +232,34 @@ pub struct OptimizeArgs {
     #[arg(long)]
     pub no_compress: bool,
 
+    /// Skip the images stage
+    #[arg(long)]
+    pub no_images: bool,
+
+    /// oxipng effort for PNG, 0 (fast) to 6 (slowest)
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=6))]
+    pub png_level: u8,
+
+    /// Image metadata to drop: safe (keep colour profiles and orientation) or all (keep only
+    /// the JPEG orientation)
+    #[arg(long, value_name = "WHAT", default_value = "safe", value_parser = parse_strip)]
+    pub strip: distill_images::Strip,
+
+    /// Also try JPEG at this quality (1-100), kept only when smaller and perceptually the same
+    /// (SSIM at least 0.98)
+    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub jpeg_quality: Option<u8>,
+
+    /// Write modern siblings beside PNG and JPEG images, comma-separated: webp, avif (never
+    /// replacing the original: the app chooses with <picture>)
+    #[arg(long, value_delimiter = ',', value_name = "FORMATS", value_parser = parse_image_format)]
+    pub image_formats: Vec<distill_images::SiblingFormat>,
+
+    /// Next.js: the public/ folder whose images to optimize too [default: public/ beside the
+    /// build folder]
+    #[arg(long, value_name = "DIR")]
+    pub public: Option<PathBuf>,
+
     /// Check the optimized build against these budgets [default: budgets.json or the "distill"
     /// key of package.json when found; nothing is checked otherwise]
     #[arg(long, value_name = "FILE")]
@@ -261,6 +289,26 @@ pub struct OptimizeArgs {
 
     #[command(flatten)]
     pub cache: CacheArgs,
+}
+
+fn parse_strip(s: &str) -> Result<distill_images::Strip, String> {
+    match s {
+        "safe" => Ok(distill_images::Strip::Safe),
+        "all" => Ok(distill_images::Strip::All),
+        other => Err(format!(
+            "unknown strip level `{other}`; expected safe or all"
+        )),
+    }
+}
+
+fn parse_image_format(s: &str) -> Result<distill_images::SiblingFormat, String> {
+    match s.trim() {
+        "webp" => Ok(distill_images::SiblingFormat::Webp),
+        "avif" => Ok(distill_images::SiblingFormat::Avif),
+        other => Err(format!(
+            "unknown image format `{other}`; expected webp or avif"
+        )),
+    }
 }
 
 fn parse_copy_encoding(s: &str) -> Result<Encoding, String> {

@@ -38,6 +38,16 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
         None => Target::InPlace,
     };
     let stages = distill_optimize::Options {
+        images: (!args.no_images).then(|| distill_optimize::images::Options {
+            images: distill_images::Options {
+                png_level: args.png_level,
+                strip: args.strip,
+                jpeg_quality: args.jpeg_quality,
+                formats: args.image_formats.clone(),
+                ..distill_images::Options::default()
+            },
+            ..distill_optimize::images::Options::default()
+        }),
         compress: (!args.no_compress).then(|| distill_optimize::compress::Options {
             encodings: args.encodings.clone(),
             min_size: args.min_size,
@@ -53,6 +63,7 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
         stages,
         cache: args.cache.choice(),
         budgets: args.budgets.clone(),
+        public: args.public.clone(),
         attribution: args.attribution,
         progress: Arc::new(Bar::stderr()),
         cwd,

@@ -128,6 +128,7 @@ fn copies_decode_with_debian_tools_and_other_libraries() {
             "--out",
             out.to_str().unwrap(),
             "--no-cache",
+            "--no-images",
         ],
         0,
     );
@@ -212,8 +213,12 @@ fn copies_are_encodings_of_their_files_in_every_report() {
             .len();
         assert_eq!(s["size"].as_u64().unwrap(), size);
     }
-    let stage = &report["optimize"]["stages"][0];
-    assert_eq!(stage["stage"], "compress");
+    let stage = report["optimize"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "compress")
+        .expect("a compress stage");
     assert!(
         stage["changes"]
             .as_array()
@@ -352,10 +357,15 @@ fn killed_in_place_loses_nothing_and_a_rerun_finishes() {
         0,
     );
     let span = started.elapsed().as_millis().max(200) as u64;
+    let finished = tree(&full);
     let check_whole = |dir: &Path| {
         for (path, bytes) in tree(dir) {
             if let Some(original) = originals.get(&path) {
-                assert_eq!(&bytes, original, "{path} changed");
+                // As it was, or exactly what an uninterrupted run writes (an optimized image).
+                assert!(
+                    &bytes == original || finished.get(&path) == Some(&bytes),
+                    "{path} is neither the original nor the finished file"
+                );
                 continue;
             }
             let name = path.rsplit('/').next().unwrap();
@@ -366,7 +376,11 @@ fn killed_in_place_loses_nothing_and_a_rerun_finishes() {
             let want = originals
                 .get(base)
                 .unwrap_or_else(|| panic!("{path} is neither an input file nor a copy of one"));
-            assert_eq!(&decode_in_process(ext, &bytes), want, "{path} is not whole");
+            let decoded = decode_in_process(ext, &bytes);
+            assert!(
+                &decoded == want || finished.get(base) == Some(&decoded),
+                "{path} is not whole"
+            );
         }
     };
     for round in 1..=6u64 {

@@ -179,23 +179,65 @@ impl Cache {
         }
     }
 
+    /// Where a stage's own result for `key` (a hex digest of the input and the options) lives:
+    /// `<dir>/v2/bytes/<kind>/<2 hex>/<key>`, bounded with the compressed bytes.
+    fn blob_entry(&self, kind: &str, key: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        let valid = |s: &str, max: usize| {
+            !s.is_empty()
+                && s.len() <= max
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if !valid(kind, 32) || !valid(key, 128) || key.len() < 8 {
+            return None;
+        }
+        let name = format!("{key}.v{}", env!("CARGO_PKG_VERSION"));
+        Some(dir.join("v2/bytes").join(kind).join(&key[..2]).join(name))
+    }
+
+    /// A stage's cached result (`kind`: `images`, `minify`), when present and intact.
+    pub fn blob(&self, kind: &str, key: &str, limit: u64) -> Option<Vec<u8>> {
+        let path = self.blob_entry(kind, key)?;
+        let entry =
+            distill_fs::read_regular(&path, limit.saturating_add((MAGIC.len() + 32) as u64))
+                .ok()?;
+        let rest = entry.strip_prefix(MAGIC)?;
+        let (digest, payload) = rest.split_at_checked(32)?;
+        if Sha256::digest(payload).as_slice() != digest {
+            return None;
+        }
+        if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+        Some(payload.to_vec())
+    }
+
+    pub fn put_blob(&self, kind: &str, key: &str, bytes: &[u8]) {
+        if let Some(path) = self.blob_entry(kind, key) {
+            let mut entry = Vec::with_capacity(MAGIC.len() + 32 + bytes.len());
+            entry.extend_from_slice(MAGIC);
+            entry.extend_from_slice(&Sha256::digest(bytes));
+            entry.extend_from_slice(bytes);
+            write(&path, &entry);
+        }
+    }
+
     /// Removes the least recently used bytes entries until they total at most the limit.
     pub fn trim(&self) {
         let Some(dir) = &self.dir else { return };
         let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-        let Ok(shards) = std::fs::read_dir(dir.join("v2/bytes")) else {
-            return;
-        };
-        for shard in shards.flatten() {
-            let Ok(files) = std::fs::read_dir(shard.path()) else {
+        let mut stack = vec![dir.join("v2/bytes")];
+        while let Some(folder) = stack.pop() {
+            let Ok(items) = std::fs::read_dir(&folder) else {
                 continue;
             };
-            for f in files.flatten() {
-                if let Ok(meta) = f.metadata()
-                    && meta.is_file()
-                {
+            for item in items.flatten() {
+                let Ok(meta) = item.metadata() else { continue };
+                if meta.is_dir() {
+                    stack.push(item.path());
+                } else if meta.is_file() {
                     let at = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-                    entries.push((at, meta.len(), f.path()));
+                    entries.push((at, meta.len(), item.path()));
                 }
             }
         }

@@ -96,6 +96,9 @@ codes! {
     /// `optimize` refused to start: `--out` inside the input, a non-empty `--out` without
     /// `--force`, neither `--out` nor `--in-place` (exit 2).
     OptimizeRefused = "optimize/refused",
+    /// Next.js resizes and re-encodes images shown through `next/image` at request time; the
+    /// images stage optimizes the files `public/` serves as they are.
+    OptimizeNextImage = "optimize/next-image",
     /// A report or output file could not be written (exit 2).
     OutputWriteFailed = "output/write-failed",
     /// An output path was refused before anything ran: a file of the build being read, a path

@@ -27,7 +27,7 @@ impl Format {
             Format::Avif => "AVIF",
             Format::Svg => "SVG",
             Format::Html => "HTML",
-            Format::Unknown => "not a known image format",
+            Format::Unknown => "unknown data",
         }
     }
 }

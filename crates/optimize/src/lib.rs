@@ -2,7 +2,7 @@
 //! through an [`Overlay`] and reporting what it wrote and what it kept (and why), then one step
 //! that writes the result ([`write`]).
 //!
-//! Order: minify → split → images → compress. A stage never writes to disk and never makes a
+//! Order: minify → split → images → compress (the stages built so far: images, compress). A stage never writes to disk and never makes a
 //! file larger or invalid: it replaces bytes only when it can prove the result smaller and
 //! valid, and keeps the original otherwise, saying why.
 //!
@@ -17,6 +17,7 @@
 //! ```
 
 pub mod compress;
+pub mod images;
 pub mod write;
 
 use distill_compress::Cache;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 /// Which stages run, with their options. A stage that is `None` does not run.
 #[derive(Clone)]
 pub struct Options {
+    pub images: Option<images::Options>,
     pub compress: Option<compress::Options>,
     /// Where results of earlier runs are kept (compressed bytes, by content hash).
     pub cache: Cache,
@@ -38,6 +40,7 @@ pub struct Options {
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
+            .field("images", &self.images)
             .field("compress", &self.compress)
             .field("cache", &self.cache)
             .finish_non_exhaustive()
@@ -48,6 +51,7 @@ impl Default for Options {
     /// Every stage with its defaults, no cache.
     fn default() -> Options {
         Options {
+            images: Some(images::Options::default()),
             compress: Some(compress::Options::default()),
             cache: Cache::disabled(),
             progress: Arc::new(NoProgress),
@@ -88,6 +92,16 @@ pub fn optimize<'a>(
     let mut stages = Vec::new();
     let mut diagnostics = Vec::new();
     let mut known = BTreeMap::new();
+    if let Some(images) = &options.images {
+        let mut ctx = Context {
+            build,
+            overlay: &mut overlay,
+            cache: &options.cache,
+            progress: &*options.progress,
+            diagnostics: &mut diagnostics,
+        };
+        stages.push(images::run(&mut ctx, images));
+    }
     if let Some(compress) = &options.compress {
         let mut ctx = Context {
             build,

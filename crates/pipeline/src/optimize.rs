@@ -20,6 +20,9 @@ pub struct OptimizeOptions {
     /// A budgets file to check the result against; without one, `budgets.json` (or the
     /// `distill` key of `package.json`) is used when found, and nothing is checked otherwise.
     pub budgets: Option<PathBuf>,
+    /// Next.js: the `public/` folder (served from the project root, never copied into `.next`)
+    /// whose images the images stage optimizes too; found beside `.next` when `None`.
+    pub public: Option<PathBuf>,
     pub attribution: Attribution,
     pub progress: Arc<dyn Progress + Send>,
     pub cwd: PathBuf,
@@ -49,6 +52,10 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
     let ingested = distill_ingest::ingest(&source)
         .map_err(|d| vec![d.at(options.dir.display().to_string())])?;
     let skip = skip_dirs(ingested.build.framework);
+    let next = matches!(
+        ingested.build.framework,
+        Some(distill_graph::Framework::NextTurbopack | distill_graph::Framework::NextWebpack)
+    );
     let mut stages = options.stages.clone();
     stages.cache = options.cache.open(&options.dir);
     stages.progress = options.progress.clone();
@@ -81,6 +88,17 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
     let loaded = load(&output, &load_options, None).map_err(|d| vec![d])?;
     let mut diagnostics = ingested.diagnostics;
     diagnostics.extend(done.diagnostics);
+    let mut stage_reports = done.stages;
+    if next && let Some(images) = &stages.images {
+        match public_images(options, &output, images, &stages) {
+            Ok(Some((report, notes))) => {
+                stage_reports.push(report);
+                diagnostics.extend(notes);
+            }
+            Ok(None) => {}
+            Err(d) => diagnostics.push(d),
+        }
+    }
     diagnostics.extend(written.diagnostics.iter().cloned());
     // What the analysis of the written folder says about files that are ours is not news.
     diagnostics.extend(loaded.diagnostics);
@@ -93,7 +111,7 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
         input: options.dir.display().to_string(),
         output: output.display().to_string(),
         in_place: options.target == Target::InPlace,
-        stages: done.stages,
+        stages: stage_reports,
     });
     let mut outcome = Outcome::Pass;
     if let Some(found) = found {
@@ -118,6 +136,86 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
         outcome,
         incomplete,
     })
+}
+
+/// Next.js serves `public/` from the project root, outside `.next`: its images get the images
+/// stage too. With `--in-place` they are replaced where they are; with `--out OUT` they go to
+/// `OUT/../public`, so `OUT` and its `public` sit side by side as `.next` and `public` do.
+fn public_images(
+    options: &OptimizeOptions,
+    output: &std::path::Path,
+    images: &distill_optimize::images::Options,
+    stages: &distill_optimize::Options,
+) -> Result<Option<(distill_schema::StageReport, Vec<Diagnostic>)>, Diagnostic> {
+    let public = match &options.public {
+        Some(p) => p.clone(),
+        None => match options
+            .dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.parent().map(|p| p.join("public")))
+        {
+            Some(p) if p.is_dir() => p,
+            _ => return Ok(None),
+        },
+    };
+    let source = FsSource::open(&public)?;
+    let Ok(ingested) = distill_ingest::ingest(&source) else {
+        return Ok(None); // an empty public/
+    };
+    let target = match &options.target {
+        Target::InPlace => Target::InPlace,
+        Target::Out { force, .. } => {
+            let Some(dest) = output.parent().map(|p| p.join("public")) else {
+                return Ok(None);
+            };
+            if dest.canonicalize().ok() == public.canonicalize().ok() {
+                return Err(Diagnostic::info(
+                    distill_graph::Code::OptimizeRefused,
+                    format!(
+                        "the optimized images of {} would go to {} itself; not optimized",
+                        public.display(),
+                        dest.display()
+                    ),
+                )
+                .hint("use --in-place, or an --out folder whose parent is not the project"));
+            }
+            Target::Out {
+                dir: dest,
+                force: *force,
+            }
+        }
+    };
+    let only_images = distill_optimize::Options {
+        images: Some(images.clone()),
+        compress: None,
+        ..stages.clone()
+    };
+    let done = distill_optimize::optimize(&source, &ingested.build, &only_images);
+    let written =
+        write::write(&public, &done.overlay, &target, &|_| false).map_err(|r| r.diagnostic())?;
+    let mut notes = done.diagnostics;
+    notes.extend(written.diagnostics);
+    notes.push(
+        Diagnostic::info(
+            distill_graph::Code::OptimizeNextImage,
+            "images shown through next/image are resized and re-encoded by Next.js when requested; these are the files as public/ serves them to everything else",
+        )
+        .at(public.display().to_string()),
+    );
+    let Some(mut report) = done.stages.into_iter().next() else {
+        return Ok(None);
+    };
+    for c in &mut report.changes {
+        c.path = format!("public/{}", c.path);
+        if let Some(w) = &mut c.written {
+            *w = format!("public/{w}");
+        }
+    }
+    report
+        .settings
+        .push_str("; in public/, served from the project root");
+    Ok(Some((report, notes)))
 }
 
 /// Folders a copy of the build leaves out: Next's build cache (tens of megabytes, never

@@ -35,6 +35,9 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
             Stage::Compress => copies(stage, paint, out)?,
             _ => replaced(stage, paint, out)?,
         }
+        if stage.stage == Stage::Images {
+            picture_hint(stage, out)?;
+        }
         kept(stage, out)?;
     }
     Ok(())
@@ -102,6 +105,42 @@ fn replaced(stage: &StageReport, paint: Paint, out: &mut dyn Write) -> io::Resul
         format_bytes(before),
         paint.green(&format_bytes(after)),
         percent(before, after)
+    )
+}
+
+/// Siblings are written, never swapped in: the markup that lets browsers choose, once.
+fn picture_hint(stage: &StageReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut by_image: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in stage.changes.iter().filter(|c| c.action == Action::Written) {
+        if let Some(w) = &c.written {
+            by_image.entry(c.path.as_str()).or_default().push(w);
+        }
+    }
+    let Some((image, siblings)) = by_image.iter().next() else {
+        return Ok(());
+    };
+    let written: usize = by_image.values().map(Vec::len).sum();
+    writeln!(
+        out,
+        "  {written} siblings written beside {} images; browsers use them only through markup such as:",
+        by_image.len()
+    )?;
+    let mut sources: Vec<&&str> = siblings.iter().collect();
+    // AVIF first: a browser takes the first source it supports.
+    sources.sort_by_key(|s| !s.ends_with(".avif"));
+    write!(out, "    <picture>")?;
+    for s in sources {
+        let kind = if s.ends_with(".avif") {
+            "image/avif"
+        } else {
+            "image/webp"
+        };
+        write!(out, "<source srcset=\"/{}\" type=\"{kind}\">", printable(s))?;
+    }
+    writeln!(
+        out,
+        "<img src=\"/{}\" alt=\"\"></picture>",
+        printable(image)
     )
 }
 
