@@ -1,8 +1,78 @@
 //! Finding and reading the budgets a check evaluates.
 
-use distill_budgets::{BudgetsFile, ConfigError, import};
+use distill_budgets::{BudgetsFile, ConfigError, EvalError, Side, import};
 use distill_graph::{Code, Diagnostic};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The largest budgets file read: hand-written ones are a few kB, package.json a few hundred.
+pub const MAX_BUDGETS_BYTES: u64 = 64 << 20;
+
+/// Reads a file the user named (budgets, a baseline) as UTF-8 text, refusing what is not a
+/// regular file or is larger than `limit`, and never blocking: a FIFO is opened without
+/// waiting for a writer, then refused; a device or folder is refused; a file that grows while
+/// read stops at `limit` and is refused. The error is a sentence naming the problem.
+pub(crate) fn read_input(path: &Path, limit: u64) -> Result<String, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Without O_NONBLOCK, opening a FIFO waits for a writer: forever, in CI.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!(
+            "is {}, not a regular file; refused so the run never waits on it",
+            special_kind(&meta.file_type())
+        ));
+    }
+    let too_large = |len: u64| {
+        format!(
+            "is {len} bytes, more than the {} MiB read at most",
+            limit >> 20
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    if ft.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
+}
 
 /// A budgets file read, with how it was read.
 #[derive(Debug)]
@@ -25,9 +95,10 @@ pub fn discover(named: Option<&Path>, dir: &Path, cwd: &Path) -> Result<Found, D
         })?,
     };
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = read_input(&path, MAX_BUDGETS_BYTES).map_err(|e| {
         Diagnostic::error(Code::BudgetConfig, format!("cannot read the budgets: {e}"))
             .at(name.clone())
+            .hint("pass a budgets.json (or another tool's budget file) with `--budgets FILE`")
     })?;
     // Globs written from the file's folder (`dist/assets/*.js`) lose the build folder prefix.
     let prefix = path
@@ -81,9 +152,15 @@ fn find(dir: &Path, cwd: &Path) -> Option<PathBuf> {
         .chain(roots.iter().map(|r| r.join("package.json")));
     for c in candidates {
         let is_pkg = c.file_name().is_some_and(|n| n == "package.json");
-        if c.is_file()
-            && (!is_pkg || std::fs::read_to_string(&c).is_ok_and(|t| t.contains("\"distill\"")))
-        {
+        // A budgets.json that exists is the one meant, even when it cannot be read: reading
+        // it then says why, rather than looking elsewhere. A package.json counts only with a
+        // "distill" key, read within the same limits.
+        let chosen = if is_pkg {
+            read_input(&c, MAX_BUDGETS_BYTES).is_ok_and(|t| t.contains("\"distill\""))
+        } else {
+            c.exists()
+        };
+        if chosen {
             // Shown relative to where the user is, as before.
             return Some(c.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(c));
         }
@@ -91,22 +168,101 @@ fn find(dir: &Path, cwd: &Path) -> Option<PathBuf> {
     None
 }
 
-/// A budgets-file error as a diagnostic: file, line and column when known, JSON path and
-/// budget name in the message.
-pub fn config_diagnostic(file: &str, e: &ConfigError) -> Diagnostic {
-    let mut d = Diagnostic::error(Code::BudgetConfig, e.to_string())
-        .at(file)
-        .hint("see budgets.schema.json for every field; sizes need a unit: B, kB, KiB, MB, MiB");
-    if let (Some(l), Some(c)) = (e.line, e.column) {
-        d = d.at_position(l, c);
+/// A budgets-file error, or a reason budgets cannot be decided, as a diagnostic with its code.
+pub trait BudgetProblem {
+    /// `file` is the budgets file as named.
+    fn diagnostic(&self, file: &str) -> Diagnostic;
+}
+
+impl BudgetProblem for ConfigError {
+    /// The file, line and column when known; JSON path and budget name in the message.
+    fn diagnostic(&self, file: &str) -> Diagnostic {
+        let mut d = Diagnostic::error(Code::BudgetConfig, self.to_string())
+            .at(file)
+            .hint(
+                "see budgets.schema.json for every field; sizes need a unit: B, kB, KiB, MB, MiB",
+            );
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            d = d.at_position(l, c);
+        }
+        d
     }
-    d
+}
+
+impl BudgetProblem for EvalError {
+    fn diagnostic(&self, file: &str) -> Diagnostic {
+        match self {
+            EvalError::Config(e) => e.diagnostic(file),
+            EvalError::Unmeasured {
+                budget,
+                file: path,
+                side,
+                encoding,
+                reason,
+            } => {
+                let whose = match side {
+                    Side::Build => "",
+                    Side::Baseline => " (in the baseline)",
+                };
+                Diagnostic::error(
+                    Code::BudgetUnmeasured,
+                    format!(
+                        "budget `{budget}` selects this file{whose} but it has no {} size: {reason}; the budget is not decided without it",
+                        encoding.label()
+                    ),
+                )
+                .at(path.clone())
+                .hint("make the file readable (or remove it from the build), or narrow the budget's `select`; a budget never passes on a sum that misses a file")
+            }
+            EvalError::BaselineEncoding {
+                measured, encoding, ..
+            } => {
+                let list: Vec<&str> = measured.iter().map(|c| c.label()).collect();
+                let with: Vec<&str> = measured
+                    .iter()
+                    .chain(std::iter::once(encoding))
+                    .map(|c| c.encoding().as_str())
+                    .collect();
+                Diagnostic::error(Code::BudgetBaseline, format!("{self} (it was measured in {})", list.join(", ")))
+                    .at(file)
+                    .hint(format!(
+                        "write the baseline again with that encoding: `distill analyze DIR --encodings {} --json FILE` on the earlier build (the default measures every encoding)",
+                        dedup(with).join(",")
+                    ))
+            }
+            EvalError::Overflow { side, .. } => {
+                let code = match side {
+                    Side::Build => Code::BudgetUnmeasured,
+                    Side::Baseline => Code::BudgetBaseline,
+                };
+                Diagnostic::error(code, self.to_string())
+                    .at(file)
+                    .hint("a report of a real build never holds such sizes; write the report again with `distill analyze`")
+            }
+        }
+    }
+}
+
+fn dedup(mut v: Vec<&str>) -> Vec<&str> {
+    let mut seen = Vec::new();
+    v.retain(|x| {
+        let new = !seen.contains(x);
+        seen.push(*x);
+        new
+    });
+    v
+}
+
+/// A budgets-file error (or an evaluation error) as a diagnostic: file, line and column when
+/// known, JSON path and budget name in the message.
+pub fn config_diagnostic(file: &str, e: &impl BudgetProblem) -> Diagnostic {
+    e.diagnostic(file)
 }
 
 /// Another tool's budget file as `budgets.json`, for `distill budgets convert`.
 pub fn convert(file: &Path, build_dir: &str) -> Result<(BudgetsFile, Vec<Diagnostic>), Diagnostic> {
     let name = file.display().to_string();
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let text = read_input(file, MAX_BUDGETS_BYTES).map_err(|e| {
         Diagnostic::error(Code::BudgetConfig, format!("cannot read: {e}")).at(name.clone())
     })?;
     let prefix = format!("{}/", build_dir.trim_end_matches('/'));
