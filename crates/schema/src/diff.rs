@@ -19,30 +19,32 @@ pub enum BaselineError {
 }
 
 /// Reads a baseline report, refusing other schema versions before anything else.
+///
+/// The text is parsed twice, never into a `serde_json::Value`: first only `schemaVersion`
+/// (everything else skipped), then straight into a [`Report`]. A tree of values would cost
+/// several times the size of a large baseline in memory.
 pub fn read_baseline(text: &str) -> Result<Report, BaselineError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| BaselineError::Parse {
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-            line: e.line(),
-            column: e.column(),
-        })?;
-    let version = value
-        .get("schemaVersion")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0);
+    #[derive(serde::Deserialize)]
+    struct Version {
+        #[serde(rename = "schemaVersion", default)]
+        schema_version: Option<serde_json::Value>,
+    }
+    let parse_error = |e: serde_json::Error| BaselineError::Parse {
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        line: e.line(),
+        column: e.column(),
+    };
+    let version: Version = serde_json::from_str(text).map_err(parse_error)?;
+    let version = version.schema_version.and_then(|v| v.as_u64()).unwrap_or(0);
     if version != u64::from(SCHEMA_VERSION) {
         return Err(BaselineError::Version { found: version });
     }
-    serde_json::from_value(value).map_err(|e| BaselineError::Parse {
-        message: e.to_string(),
-        line: 0,
-        column: 0,
-    })
+    serde_json::from_str(text).map_err(parse_error)
 }
 
 fn payload(report: &Report) -> Vec<&FileReport> {
