@@ -8,9 +8,13 @@ use std::io::{self, Write};
 
 pub const MAX_PER_LEVEL: usize = 10;
 
-/// Escaping of a command's message (GitHub's `escapeData`).
+/// Escaping of a command's message (GitHub's `escapeData`), after every control character is
+/// written as a visible escape (`distill_graph::printable`): the runner splits commands on CR
+/// and LF, so those two must never reach it raw (a name holding `\n::error::` would start a
+/// command of its own), and the other controls would reach the log as terminal sequences.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    distill_graph::printable(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -125,7 +129,7 @@ mod tests {
         );
         assert_eq!(
             lines[0],
-            "::error file=dist/assets/a0%2Cx.js,title=distill budget%3A b › assets/a0%2Cx.js::100%25 over%0Asecond line"
+            "::error file=dist/assets/a0%2Cx.js,title=distill budget%3A b › assets/a0%2Cx.js::100%25 over\\nsecond line"
         );
     }
 }

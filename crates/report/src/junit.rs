@@ -4,8 +4,20 @@
 
 use crate::Options;
 use distill_schema::{Report, VerdictStatus};
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
+/// Whether XML 1.0 can carry `c` at all (its `Char` production): tab, LF, CR, and everything
+/// from U+0020 except the surrogates (which a Rust `char` cannot be) and U+FFFE, U+FFFF. A
+/// single other character makes the whole document unreadable to a CI system's parser.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Text and attribute values: markup escaped; characters XML cannot carry, and every other
+/// control character, written as a visible `\u{…}` escape (as the terminal output writes them),
+/// so two names that differ only there still read differently. Tab, LF and CR become character
+/// references: an attribute value would otherwise read them back as spaces.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -15,8 +27,12 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if !xml_char(c) || c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -23,19 +23,42 @@ fn icon(status: VerdictStatus) -> &'static str {
 }
 
 /// Markdown table cells: pipes and line breaks would break the table; `<` would be HTML.
+/// Control characters are written as visible escapes first (`distill_graph::printable`).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    distill_graph::printable(s)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+}
+
+/// A name as an inline code span inside a table cell. A code span shows its text as it is
+/// (no HTML, no backslash escapes), so only a table's `|` is escaped, and the fence is one
+/// backtick longer than the longest run of backticks in the name, so a name holding backticks
+/// cannot close the span early and have the rest read as markdown (a link, an image).
+fn code(s: &str) -> String {
+    let text = distill_graph::printable(s).replace('|', "\\|");
+    let (mut run, mut longest) = (0, 0);
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space inside the fence.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn delta(before: u64, after: u64) -> String {
-    let d = after as i64 - before as i64;
-    if d == 0 {
+    if before == after {
         return "±0".into();
     }
+    // i128 holds the difference of any two u64 exactly; `as i64` would wrap past 2^63.
+    let d = i128::from(after) - i128::from(before);
     let pct = if before > 0 {
         format!(" ({:+.1}%)", d as f64 * 100.0 / before as f64)
     } else {
@@ -44,7 +67,7 @@ fn delta(before: u64, after: u64) -> String {
     format!(
         "{}{}{pct}",
         if d > 0 { "+" } else { "−" },
-        format_bytes(d.unsigned_abs())
+        format_bytes(after.abs_diff(before))
     )
 }
 
@@ -124,8 +147,8 @@ pub fn render(report: &Report) -> String {
         doc.line("|---|---:|---:|---:|");
         for s in sets {
             doc.row(&format!(
-                "| `{}` | {} | {} | {} |",
-                cell(&s.name),
+                "| {} | {} | {} | {} |",
+                code(&s.name),
                 s.initial.len(),
                 format_bytes(size(&s.initial_sizes, enc)),
                 format_bytes(size(&s.lazy_sizes, enc))
@@ -135,23 +158,33 @@ pub fn render(report: &Report) -> String {
     }
 
     if let Some(diff) = &report.diff {
+        // Before and after in one encoding both were measured in: a baseline measured without
+        // the main one is compared by raw size, never its raw against our compressed.
+        let both = |e: Encoding| {
+            diff.files
+                .iter()
+                .flat_map(|f| f.before.iter().chain(&f.after))
+                .all(|s| s.get(e).is_some())
+        };
+        let enc = if both(enc) { enc } else { Encoding::Raw };
         let changed: Vec<_> = diff
             .files
             .iter()
             .filter(|f| f.status != DiffStatus::Same)
             .collect();
+        // A baseline is outside input: sizes near u64::MAX saturate rather than wrap.
         let before: u64 = diff
             .files
             .iter()
             .filter_map(|f| f.before.as_ref())
             .map(|s| size(s, enc))
-            .sum();
+            .fold(0, u64::saturating_add);
         let after: u64 = diff
             .files
             .iter()
             .filter_map(|f| f.after.as_ref())
             .map(|s| size(s, enc))
-            .sum();
+            .fold(0, u64::saturating_add);
         doc.line(&format!("### Against the baseline ({})\n", enc.as_str()));
         doc.line(&format!(
             "Total: {} → {} ({}); {} files changed, {} unchanged.\n",
@@ -169,7 +202,7 @@ pub fn render(report: &Report) -> String {
                 .map(|f| {
                     let b = f.before.as_ref().map_or(0, |s| size(s, enc));
                     let a = f.after.as_ref().map_or(0, |s| size(s, enc));
-                    (a as i64 - b as i64, f, b, a)
+                    (i128::from(a) - i128::from(b), f, b, a)
                 })
                 .collect();
             rows.sort_by_key(|(d, f, _, _)| (std::cmp::Reverse(d.unsigned_abs()), f.path.clone()));
@@ -187,8 +220,8 @@ pub fn render(report: &Report) -> String {
                     }
                 };
                 doc.row(&format!(
-                    "| `{}` | {} | {} | {} | {} |",
-                    cell(name),
+                    "| {} | {} | {} | {} | {} |",
+                    code(name),
                     f.status.as_str(),
                     show(f.before.is_some(), b),
                     show(f.after.is_some(), a),
