@@ -105,3 +105,87 @@ pub fn write(report: &Report, _options: &Options, out: &mut dyn Write) -> io::Re
     writeln!(out, "  </testsuite>")?;
     writeln!(out, "</testsuites>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distill_schema::{BudgetsReport, Compression, Metric, Verdict};
+
+    /// A report whose verdicts carry the names given, one of each status.
+    pub(crate) fn report_named(names: &[&str]) -> Report {
+        let mut report: Report = serde_json::from_str(
+            r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
+        )
+        .unwrap();
+        let statuses = [
+            VerdictStatus::Pass,
+            VerdictStatus::Fail,
+            VerdictStatus::Warn,
+            VerdictStatus::Empty,
+        ];
+        let verdicts = names
+            .iter()
+            .zip(statuses.iter().cycle())
+            .map(|(name, status)| Verdict {
+                name: (*name).to_owned(),
+                budget: (*name).to_owned(),
+                file: None,
+                status: *status,
+                metric: Metric::Size,
+                compression: Compression::Gzip,
+                actual: 10,
+                max: Some(1),
+                warn: None,
+                min: None,
+                baseline: None,
+                files: vec![format!("assets/{name}.js")],
+                message: format!("over: {name}"),
+            })
+            .collect();
+        report.budgets = Some(BudgetsReport {
+            source: "b.json".into(),
+            verdicts,
+        });
+        report
+    }
+
+    #[test]
+    fn every_name_gives_a_document_an_xml_parser_reads() {
+        let names = [
+            "ok",
+            "non\u{FFFF}char",
+            "non\u{FFFE}char",
+            "c0\u{1}\u{8}\u{b}\u{c}\u{1f}",
+            "esc\u{1b}[31m",
+            "c1\u{85}\u{9b}",
+            "lines\r\n\t",
+            "markup <a href=\"x\">&amp;</a> ' ]]>",
+            "astral 𝄞 and \u{10FFFF}",
+        ];
+        let mut out = Vec::new();
+        write(&report_named(&names), &Options::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let cases: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("name").unwrap())
+            .collect();
+        assert_eq!(cases.len(), names.len());
+        assert_eq!(cases[1], "non\\u{ffff}char", "visible, not dropped");
+        assert_eq!(cases[2], "non\\u{fffe}char");
+        assert_eq!(cases[3], "c0\\u{1}\\u{8}\\u{b}\\u{c}\\u{1f}");
+        assert_eq!(cases[4], "esc\\u{1b}[31m");
+        assert_eq!(
+            cases[6], "lines\r\n\t",
+            "kept through attribute normalization"
+        );
+        assert_eq!(cases[7], names[7], "markup round-trips as text");
+        assert_eq!(cases[8], names[8], "astral characters are XML characters");
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(failure.attribute("message"), Some("over: non\\u{ffff}char"));
+    }
+}

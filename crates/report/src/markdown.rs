@@ -295,6 +295,55 @@ mod tests {
     use distill_schema::{BudgetsReport, Compression};
 
     #[test]
+    fn names_stay_text_in_code_spans_and_cells() {
+        assert_eq!(code("assets/a.js"), "`assets/a.js`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x``"), "``` `x`` ```");
+        assert_eq!(
+            code("a|b<c>"),
+            "`a\\|b<c>`",
+            "a code span shows `<` as it is"
+        );
+        assert_eq!(code("x\n| y"), "`x\\n\\| y`");
+        assert_eq!(cell("\u{1b}[31m|\r\n"), "\\\\u{1b}[31m\\|\\\\r\\\\n");
+        // A name holding a backtick cannot end the span and smuggle a link or image in.
+        let hostile = "x`![t](https://tracker.invalid/p.png)`";
+        let span = code(hostile);
+        assert!(span.starts_with("``") && span.ends_with("``"), "{span}");
+        assert_eq!(span, format!("`` {hostile} ``"));
+    }
+
+    #[test]
+    fn deltas_near_u64_max_do_not_wrap() {
+        assert_eq!(delta(0, u64::MAX), "+18446.7 PB");
+        assert_eq!(delta(u64::MAX, 0), "−18446.7 PB (-100.0%)");
+        assert_eq!(delta(u64::MAX, u64::MAX), "±0");
+        assert_eq!(delta(1 << 63, (1 << 63) + 1000), "+1.00 kB (+0.0%)");
+        let mut report: Report = serde_json::from_str(
+            r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[{"encoding":"brotli","encoder":"b","level":11}],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[],
+                "diff":{"baseline":"b.json","files":[
+                  {"path":"a.js","baselinePath":"a.js","status":"shrank","before":{"raw":18446744073709551615,"brotli":18446744073709551615},"after":{"raw":1,"brotli":1}},
+                  {"baselinePath":"b.js","status":"removed","before":{"raw":18446744073709551615,"brotli":18446744073709551615}}]}}"#,
+        )
+        .unwrap();
+        let md = render(&report);
+        assert!(
+            md.contains("Total: 18446.7 PB → 1 B"),
+            "saturated, not wrapped: {md}"
+        );
+        // A baseline measured without brotli is compared by raw, and says so.
+        if let Some(d) = report.diff.as_mut() {
+            for f in &mut d.files {
+                if let Some(b) = f.before.as_mut() {
+                    b.brotli = None;
+                }
+            }
+        }
+        let md = render(&report);
+        assert!(md.contains("### Against the baseline (raw)"), "{md}");
+    }
+
+    #[test]
     fn stays_under_githubs_limit_with_a_note_and_failures_first() {
         let mut report: Report = serde_json::from_str(
             r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
