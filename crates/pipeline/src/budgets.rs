@@ -87,14 +87,22 @@ pub struct Found {
 /// The budgets file named, or found: `budgets.json` beside the build folder (its project root)
 /// or in `cwd`, then the `"distill"` key of `package.json` in the same places.
 pub fn discover(named: Option<&Path>, dir: &Path, cwd: &Path) -> Result<Found, Diagnostic> {
-    let path = match named {
-        Some(p) => p.to_path_buf(),
-        None => find(dir, cwd).ok_or_else(|| {
-            Diagnostic::error(Code::BudgetConfig, "no budgets: no budgets.json beside the build folder or here, and no \"distill\" key in package.json")
-                .hint("pass `--budgets FILE`, or start from budgets.example.json (size-limit, bundlesize, bundlewatch, angular.json and Lighthouse files work too)")
-        })?,
+    let (path, name) = match named {
+        Some(p) => (cwd.join(p), p.display().to_string()),
+        None => {
+            let found = find(dir, cwd).ok_or_else(|| {
+                Diagnostic::error(Code::BudgetConfig, "no budgets: no budgets.json beside the build folder or here, and no \"distill\" key in package.json")
+                    .hint("pass `--budgets FILE`, or start from budgets.example.json (size-limit, bundlesize, bundlewatch, angular.json and Lighthouse files work too)")
+            })?;
+            // Shown relative to where the user is; read where it is.
+            let shown = found
+                .strip_prefix(cwd)
+                .unwrap_or(&found)
+                .display()
+                .to_string();
+            (found, shown)
+        }
     };
-    let name = path.display().to_string();
     let text = read_input(&path, MAX_BUDGETS_BYTES).map_err(|e| {
         Diagnostic::error(Code::BudgetConfig, format!("cannot read the budgets: {e}"))
             .at(name.clone())
@@ -161,8 +169,7 @@ fn find(dir: &Path, cwd: &Path) -> Option<PathBuf> {
             c.exists()
         };
         if chosen {
-            // Shown relative to where the user is, as before.
-            return Some(c.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(c));
+            return Some(c);
         }
     }
     None
@@ -276,4 +283,68 @@ pub fn convert(file: &Path, build_dir: &str) -> Result<(BudgetsFile, Vec<Diagnos
         .schema
         .get_or_insert_with(|| "./budgets.schema.json".into());
     Ok((budgets, notices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// `read_input` in a thread: a read that blocks fails the test instead of hanging it.
+    fn read_within(path: &Path, limit: u64) -> Result<String, String> {
+        let (tx, rx) = mpsc::channel();
+        let path = path.to_path_buf();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_input(&path, limit));
+        });
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("reading blocked for 10 s")
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ok = tmp.path().join("budgets.json");
+        fs_write(&ok, b"{}");
+        assert_eq!(read_within(&ok, 2).as_deref(), Ok("{}"));
+        let e = read_within(&ok, 1).unwrap_err();
+        assert!(e.contains("is 2 bytes, more than"), "{e}");
+        let e = read_within(tmp.path(), 100).unwrap_err();
+        assert!(e.contains("a folder, not a regular file"), "{e}");
+        let bad = tmp.path().join("latin1.json");
+        fs_write(&bad, b"{\"name\": \"caf\xe9\"}");
+        assert!(read_within(&bad, 100).unwrap_err().contains("not UTF-8"));
+        let e = read_within(&tmp.path().join("missing.json"), 100).unwrap_err();
+        assert!(e.contains("No such file"), "{e}");
+        #[cfg(unix)]
+        {
+            let e = read_within(Path::new("/dev/zero"), MAX_BUDGETS_BYTES).unwrap_err();
+            assert!(e.contains("a device"), "{e}");
+            let fifo = tmp.path().join("fifo.json");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let e = read_within(&fifo, MAX_BUDGETS_BYTES).unwrap_err();
+                assert!(e.contains("a FIFO (named pipe)"), "{e}");
+            } else {
+                eprintln!("skipped the FIFO case: no mkfifo");
+            }
+        }
+    }
+
+    #[test]
+    fn a_budgets_json_that_is_not_a_file_is_refused_not_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dist = tmp.path().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::create_dir(tmp.path().join("budgets.json")).unwrap();
+        let e = discover(None, &dist, tmp.path()).unwrap_err();
+        assert_eq!(e.code, Code::BudgetConfig);
+        assert!(e.message.contains("a folder, not a regular file"), "{e}");
+    }
+
+    #[allow(clippy::disallowed_methods, reason = "tests write their own inputs")]
+    fn fs_write(path: &Path, bytes: &[u8]) {
+        std::fs::write(path, bytes).unwrap();
+    }
 }
