@@ -239,7 +239,13 @@ mod tests {
         ]);
         let d = diff(&now, &base, "base.json");
         assert_eq!(d.baseline, "base.json");
-        let rows: Vec<(Option<&str>, Option<&str>, DiffStatus, Option<MatchedBy>)> = d
+        type Row<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            DiffStatus,
+            Option<MatchedBy>,
+        );
+        let rows: Vec<Row> = d
             .files
             .iter()
             .map(|f| {
