@@ -9,6 +9,7 @@ mod util;
 mod attribution;
 mod bad_input;
 mod check;
+mod hostile_budgets;
 mod html;
 mod next;
 mod sizes;

@@ -252,7 +252,7 @@ impl Ctx<'_> {
         };
         for &(path, why) in unread {
             if might_select(select, globs, path) {
-                errors.push(unmeasured(path, format!("not in the report ({why})")));
+                errors.push(unmeasured(path, format!("not in the report: {why}")));
             }
         }
         errors

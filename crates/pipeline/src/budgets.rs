@@ -214,7 +214,7 @@ impl BudgetProblem for EvalError {
                 Diagnostic::error(
                     Code::BudgetUnmeasured,
                     format!(
-                        "budget `{budget}` selects this file{whose} but it has no {} size: {reason}; the budget is not decided without it",
+                        "budget `{budget}` selects this file{whose}, which has no {} size ({reason}); the budget is not decided without it",
                         encoding.label()
                     ),
                 )
