@@ -112,6 +112,24 @@ pub fn validate(file: &BudgetsFile) -> Result<(), ConfigError> {
             ),
         });
     }
+    let glob_bytes: usize = file
+        .budgets
+        .iter()
+        .flat_map(|b| &b.select.files)
+        .map(String::len)
+        .sum();
+    if glob_bytes > MAX_GLOB_BYTES {
+        return Err(ConfigError {
+            path: "budgets".into(),
+            budget: None,
+            line: None,
+            column: None,
+            message: format!(
+                "its globs add up to {glob_bytes} bytes; at most {} KiB are compiled in one run",
+                MAX_GLOB_BYTES >> 10
+            ),
+        });
+    }
     for (i, b) in file.budgets.iter().enumerate() {
         check_budget(b).map_err(|(at, message)| ConfigError {
             path: format!("budgets[{i}]{at}"),
@@ -125,8 +143,14 @@ pub fn validate(file: &BudgetsFile) -> Result<(), ConfigError> {
 }
 
 /// More budgets than anyone writes by hand or imports: a file past this is not a budget list
-/// but something that would make every report enormous.
-pub const MAX_BUDGETS: usize = 10_000;
+/// but something that would make every report enormous (an `each` budget gives a verdict per
+/// file, so verdicts grow as budgets × files).
+pub const MAX_BUDGETS: usize = 1_000;
+
+/// All `files` globs of a file together. Compiling a glob costs about a microsecond per byte
+/// or two, twice (when read and when evaluated): a budgets file of 60 MB of globs took minutes.
+/// A thousand globs of 256 bytes fit.
+pub const MAX_GLOB_BYTES: usize = 256 << 10;
 
 /// What makes one budget usable, whoever wrote it (`budgets.json` or an importer): a limit to
 /// check, limits that can all be reached, globs that compile. `Err` holds the JSON path below
@@ -314,7 +338,7 @@ mod tests {
     /// sees them, at any depth, alone or among other globs.
     #[test]
     fn deeply_nested_globs_are_an_error_not_a_panic() {
-        for depth in [17, 130, 5_000, 100_000] {
+        for depth in [17, 130, 250, 5_000] {
             let glob = format!("{}a{}", "{a,".repeat(depth), "}".repeat(depth));
             for files in [format!("[\"{glob}\"]"), format!("[\"*.js\", \"!{glob}\"]")] {
                 let text = format!(
@@ -330,6 +354,16 @@ mod tests {
                 );
             }
         }
+        // Many long globs together are refused before any is compiled.
+        let glob = format!("assets/{}*.js", "x".repeat(1000));
+        let many: Vec<String> = (0..300)
+            .map(|i| {
+                format!(r#"{{"name": "b{i}", "select": {{"files": ["{glob}"]}}, "max": "1 kB"}}"#)
+            })
+            .collect();
+        let e = parse(&format!(r#"{{"budgets": [{}]}}"#, many.join(","))).unwrap_err();
+        assert_eq!(e.path, "budgets");
+        assert!(e.message.contains("at most 256 KiB"), "{e}");
         // Sixteen levels are fine, and match.
         let glob = format!("{}x.js{}", "{a,".repeat(16), "}".repeat(16));
         let globs = select::Globs::compile(&[glob], "files").unwrap();

@@ -67,10 +67,9 @@ pub fn write(report: &Report, _options: &Options, out: &mut dyn Write) -> io::Re
             xml(&v.budget),
             xml(&v.name)
         )?;
-        let file = if v.files.len() == 1 {
-            format!(" ({})", v.files[0])
-        } else {
-            String::new()
+        let file = match v.files.as_slice() {
+            [only] => format!(" ({only})"),
+            _ => String::new(),
         };
         match v.status {
             VerdictStatus::Pass => writeln!(out, " />")?,
