@@ -954,6 +954,31 @@ mod tests {
     }
 
     #[test]
+    fn a_baseline_that_missed_a_file_is_not_compared_with() {
+        let now = build();
+        let mut base = build();
+        base.diagnostics.push(
+            Diagnostic::warning(Code::InputUnreadable, "cannot read: EIO").at("assets/old-1.js"),
+        );
+        let e = errors(
+            r#"{"budgets": [{"name": "g", "select": {"types": ["script"]}, "growth": {"max": "+10%"}}]}"#,
+            &now,
+            Some(&base),
+        );
+        assert!(
+            matches!(&e[..], [EvalError::Unmeasured { side: Side::Baseline, file, .. }] if file == "assets/old-1.js"),
+            "{e:?}"
+        );
+        // Stylesheet growth cannot have held it.
+        let v = eval(
+            r#"{"budgets": [{"name": "g", "select": {"types": ["stylesheet"]}, "growth": {"max": "+10%"}}]}"#,
+            &now,
+            Some(&base),
+        );
+        assert_eq!(v[0].status, VerdictStatus::Pass);
+    }
+
+    #[test]
     fn sizes_near_u64_max_never_wrap() {
         let budgets = r#"{"budgets": [{"name": "g", "select": {"types": ["script"]}, "growth": {"max": "+10%"}}]}"#;
         let now = build();

@@ -207,9 +207,15 @@ impl BudgetProblem for EvalError {
                 encoding,
                 reason,
             } => {
-                let whose = match side {
-                    Side::Build => "",
-                    Side::Baseline => " (in the baseline)",
+                let (whose, hint) = match side {
+                    Side::Build => (
+                        "",
+                        "make the file readable (or remove it from the build), or narrow the budget's `select`; a budget never passes on a sum that misses a file",
+                    ),
+                    Side::Baseline => (
+                        " (in the baseline)",
+                        "write the baseline again from a build whose files could all be read; a growth budget never compares with a sum that misses a file",
+                    ),
                 };
                 Diagnostic::error(
                     Code::BudgetUnmeasured,
@@ -219,7 +225,7 @@ impl BudgetProblem for EvalError {
                     ),
                 )
                 .at(path.clone())
-                .hint("make the file readable (or remove it from the build), or narrow the budget's `select`; a budget never passes on a sum that misses a file")
+                .hint(hint)
             }
             EvalError::BaselineEncoding {
                 measured, encoding, ..
