@@ -43,6 +43,11 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Check a build against size budgets: exit 0 pass, 1 a budget failed, 2 an error
     Check(CheckArgs),
+    /// Make a build smaller: precompressed .gz/.br/.zst copies (more stages to come), written to
+    /// --out DIR or --in-place; then analyze the result and check budgets when there are any
+    Optimize(OptimizeArgs),
+    /// Start here: write budgets.json from today's sizes (plus headroom) and a `size` script
+    Init(InitArgs),
     /// Work with budget files: convert other tools' configs, print the schema
     #[command(subcommand)]
     Budgets(BudgetsCommand),
@@ -78,10 +83,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
     pub attribution: distill_analyze::Attribution,
 
-    /// Compute every compressed size again instead of reusing the cache of earlier runs
-    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,10 +168,141 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
     pub attribution: distill_analyze::Attribution,
 
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
+    pub dir: Option<PathBuf>,
+
+    /// Limits at today's sizes plus this much; warnings at half of it
+    #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = parse_headroom)]
+    pub headroom: f64,
+
+    /// Replace an existing budgets.json
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_headroom(s: &str) -> Result<f64, String> {
+    let number = s.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p / 100.0),
+        _ => Err(format!("`{s}` is not a percentage from 0% to 1000%")),
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "in_place"])))]
+pub struct OptimizeArgs {
+    /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
+    pub dir: Option<PathBuf>,
+
+    /// Write the optimized build to DIR, a complete copy (the build folder is not touched)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Optimize the build folder itself
+    #[arg(long)]
+    pub in_place: bool,
+
+    /// With --out: replace the contents of an existing, non-empty DIR
+    #[arg(long, requires = "out")]
+    pub force: bool,
+
+    /// Precompressed copies to write, comma-separated: gzip (.gz), br (.br), zstd (.zst)
+    #[arg(long, value_delimiter = ',', default_value = "gzip,br,zstd", value_parser = parse_copy_encoding)]
+    pub encodings: Vec<Encoding>,
+
+    /// Leave files smaller than this uncompressed
+    #[arg(long, value_name = "SIZE", default_value = "1 KiB", value_parser = parse_size)]
+    pub min_size: u64,
+
+    /// Write a copy only when it saves at least this much of the file
+    #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = parse_percent)]
+    pub min_saving: f64,
+
+    /// Also precompress source maps
+    #[arg(long)]
+    pub include_maps: bool,
+
+    /// Skip the compress stage
+    #[arg(long)]
+    pub no_compress: bool,
+
+    /// Check the optimized build against these budgets [default: budgets.json or the "distill"
+    /// key of package.json when found; nothing is checked otherwise]
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+
+    /// Output formats, repeatable: human, json, markdown, junit, github; `FORMAT=PATH` writes
+    /// to a file instead of stdout
+    #[arg(long, value_name = "FORMAT[=PATH]", default_value = "human", value_parser = parse_format)]
+    pub format: Vec<FormatTarget>,
+
+    /// Also write the complete report as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write the HTML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Attribute bytes of the optimized build to source modules: off, raw or compressed
+    #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
+    pub attribution: distill_analyze::Attribution,
+
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+fn parse_copy_encoding(s: &str) -> Result<Encoding, String> {
+    match s.trim() {
+        "gzip" | "gz" => Ok(Encoding::Gzip),
+        "br" | "brotli" => Ok(Encoding::Brotli),
+        "zstd" | "zst" => Ok(Encoding::Zstd),
+        other => Err(format!(
+            "unknown encoding `{other}`; expected gzip, br or zstd"
+        )),
+    }
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    distill_budgets::Size::parse(s).map(|size| size.0)
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let number = s.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(p) if (0.0..100.0).contains(&p) => Ok(p / 100.0),
+        _ => Err(format!("`{s}` is not a percentage from 0% to 99%")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
     /// Compute every compressed size again instead of reusing the cache of earlier runs
-    /// ($DISTILL_CACHE_DIR, else ~/.cache/distill; DISTILL_NO_CACHE=1 also disables it)
+    /// (DISTILL_NO_CACHE=1 also disables it)
     #[arg(long)]
     pub no_cache: bool,
+
+    /// The cache folder [default: $DISTILL_CACHE_DIR, else node_modules/.cache/distill beside
+    /// the build when there is one, else ~/.cache/distill]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl CacheArgs {
+    pub fn choice(&self) -> distill_pipeline::CacheChoice {
+        use distill_pipeline::CacheChoice;
+        match (&self.cache_dir, self.no_cache) {
+            (_, true) => CacheChoice::Off,
+            (Some(dir), false) => CacheChoice::At(dir.clone()),
+            (None, false) => CacheChoice::Default,
+        }
+    }
 }
 
 fn parse_attribution(s: &str) -> Result<distill_analyze::Attribution, String> {

@@ -4,10 +4,12 @@
 use crate::ExitStatus;
 use crate::args::{AnalyzeArgs, ColorChoice};
 use crate::commands::{check_outputs, fail, print_diagnostics, stdout_color, write_output};
+use crate::progress::Bar;
 use distill_pipeline::LoadOptions;
 use distill_report::{Options, html, human, json};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 pub fn run(args: AnalyzeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir()?;
@@ -27,9 +29,10 @@ pub fn run(args: AnalyzeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> 
     let options = LoadOptions {
         encodings: args.encodings.clone(),
         attribution: args.attribution,
-        cache: !args.no_cache,
+        cache: args.cache.choice(),
+        progress: Arc::new(Bar::stderr()),
     };
-    let loaded = match distill_pipeline::load(&dir, &options) {
+    let loaded = match distill_pipeline::load(&dir, &options, None) {
         Ok(l) => l,
         Err(d) => return Ok(fail(d)),
     };

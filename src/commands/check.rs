@@ -5,12 +5,14 @@
 use crate::ExitStatus;
 use crate::args::{CheckArgs, ColorChoice, Format};
 use crate::commands::{check_outputs, fail, print_diagnostics, stdout_color, write_output};
+use crate::progress::Bar;
 use anyhow::Context;
 use distill_pipeline::{CheckOptions, Outcome};
 use distill_report::{Options, budgets, github, html, json, junit, markdown};
 use distill_schema::Report;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub fn run(args: CheckArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir()?;
@@ -32,7 +34,8 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
         budgets: args.budgets.clone(),
         baseline: args.baseline.clone(),
         attribution: args.attribution,
-        cache: !args.no_cache,
+        cache: args.cache.choice(),
+        progress: Arc::new(Bar::stderr()),
         cwd,
     };
     let checked = match distill_pipeline::check(&options) {

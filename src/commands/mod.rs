@@ -4,6 +4,8 @@
 pub mod analyze;
 pub mod budgets;
 pub mod check;
+pub mod init;
+pub mod optimize;
 
 use crate::ExitStatus;
 use crate::args::{Cli, ColorChoice, Command};
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args, color),
         Command::Check(args) => check::run(args, color),
+        Command::Optimize(args) => optimize::run(args, color),
+        Command::Init(args) => init::run(args),
         Command::Budgets(command) => budgets::run(command),
     }
 }
@@ -33,9 +37,14 @@ pub fn stdout_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Prints diagnostics to stderr, errors last so they are what a person sees.
+/// How many diagnostics of one code are printed; the JSON report keeps more.
+const PRINTED_PER_CODE: usize = 20;
+
+/// Prints diagnostics to stderr, errors last so they are what a person sees, at most
+/// [`PRINTED_PER_CODE`] of each code.
 pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
-    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    let capped = distill_graph::cap_diagnostics(diagnostics.to_vec(), PRINTED_PER_CODE);
+    let mut sorted: Vec<&Diagnostic> = capped.iter().collect();
     sorted.sort_by_key(|d| d.severity);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();

@@ -333,16 +333,7 @@ fn base64(bytes: &[u8]) -> String {
 fn source_map_explorer() -> Option<PathBuf> {
     let bench = repo_root().join("bench/attribution");
     let bin = bench.join("node_modules/source-map-explorer/bin/cli.js");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !node {
-        assert!(
-            std::env::var("DISTILL_REQUIRE_NODE").as_deref() != Ok("1"),
-            "DISTILL_REQUIRE_NODE=1 but `node` is not available to run source-map-explorer"
-        );
-        eprintln!("skipped: Node.js is not installed, so source-map-explorer cannot run");
+    if !node_available("run source-map-explorer") {
         return None;
     }
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());

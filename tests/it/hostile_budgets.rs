@@ -298,14 +298,14 @@ fn files_past_the_size_limits_are_refused_before_they_are_read() {
     let budgets_file = big("huge-budgets.json", (64 << 20) + 1);
     let run = case.check(&budgets_file, &[], 2, "error[budget/config]");
     assert!(
-        run.stderr.contains("more than the 64 MiB"),
+        run.stderr.contains("over the 67108864-byte limit"),
         "{}",
         run.stderr
     );
     let baseline = big("huge-baseline.json", (1 << 30) + 1);
     let run = case.check(&ok, &["--baseline", &baseline], 2, "error[budget/baseline]");
     assert!(
-        run.stderr.contains("more than the 1024 MiB"),
+        run.stderr.contains("over the 1073741824-byte limit"),
         "{}",
         run.stderr
     );
@@ -410,41 +410,41 @@ fn a_baseline_without_the_budgets_encoding_is_an_error_naming_it() {
 #[test]
 fn sizes_near_u64_max_in_a_baseline_never_wrap() {
     let case = Case::new();
-    // The demo's scripts are a few kB: u64::MAX minus a MB leaves room for the others.
-    let huge = |report: &mut Value, how_many: usize| {
-        let mut n = 0;
+    // Every script of the baseline at `size`, with another hash: its sizes are then compared
+    // with, not reused for the unchanged files of the build.
+    let huge = |report: &mut Value, size: u64| {
         for f in report["files"].as_array_mut().unwrap() {
-            if f["kind"] == "script" && n < how_many {
-                f["sizes"]["raw"] = json!(u64::MAX - (1 << 20));
-                f["sizes"]["brotli"] = json!(u64::MAX - (1 << 20));
-                n += 1;
+            if f["kind"] == "script" {
+                f["sizes"]["raw"] = json!(size);
+                f["sizes"]["brotli"] = json!(size);
+                f["hash"] = json!(format!("forged-{}", f["hash"].as_str().unwrap()));
             }
         }
     };
-    let two = case.baseline("two.json", "raw,brotli", |r| huge(r, 2));
-    let one = case.baseline("one.json", "raw,brotli", |r| huge(r, 1));
+    let max = case.baseline("max.json", "raw,brotli", |r| huge(r, u64::MAX - (1 << 20)));
+    let tib = case.baseline("tib.json", "raw,brotli", |r| huge(r, 1 << 40));
     let file = case.write(
         "growth.json",
         budgets(
             json!([{"name": "growth", "select": {"types": ["script"]}, "growth": {"max": "+10%"}}]),
         ),
     );
-    // Two such files add up past u64::MAX: an error, not a wrapped sum.
-    let run = case.check(&file, &["--baseline", &two], 2, "error[budget/baseline]");
+    // Sizes no file has are refused when the baseline is read: they would overflow the totals
+    // of the build they are compared with (or, by hash, reused in).
+    let run = case.check(&file, &["--baseline", &max], 2, "error[budget/baseline]");
     assert!(
-        run.stderr
-            .contains("add up past 18446744073709551615 bytes"),
+        run.stderr.contains("(1 TiB) of any real file"),
         "{}",
         run.stderr
     );
-    // One fits: the build shrank by nearly all of it, and every format renders the numbers.
+    // The largest accepted: the build shrank by nearly all of it, and every format renders it.
     let out = tempfile::tempdir().unwrap();
     let t = |n: &str| out.path().join(n).display().to_string();
     let run = case.check(
         &file,
         &[
             "--baseline",
-            &one,
+            &tib,
             "--format",
             "human",
             "--format",
@@ -457,13 +457,9 @@ fn sizes_near_u64_max_in_a_baseline_never_wrap() {
         0,
         "",
     );
-    assert!(
-        run.stdout.contains("-18446.7 PB (-100.0%)"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains(" TB (-100.0%)"), "{}", run.stdout);
     let md = std::fs::read_to_string(t("s.md")).unwrap();
-    assert!(md.contains("18446.7 PB →"), "{md}");
+    assert!(md.contains(" TB →"), "{md}");
     roxmltree::Document::parse(&std::fs::read_to_string(t("j.xml")).unwrap()).unwrap();
 }
 

@@ -8,64 +8,15 @@
 //! Without Chromium (`tests/browser/install.sh` installs it) or Node.js the tests skip
 //! with a printed reason, unless `DISTILL_REQUIRE_BROWSER=1` (set by `.ci/run`).
 
+use crate::browser::{BROWSER_LOCK, browser_available, browser_dir, chromium};
 use crate::util::{demo, distill, fixture, repo_root, stderr};
 use distill_report::format_bytes;
 use distill_schema::Report;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
-
-/// One Chromium at a time: two cores, and the timing test must not share them.
-static BROWSER_LOCK: Mutex<()> = Mutex::new(());
-
-fn browser_dir() -> PathBuf {
-    repo_root().join("tests/browser")
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("DISTILL_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Whether the browser tests can run; `false` (with the reason printed) when they skip.
-fn browser_available() -> bool {
-    let required = std::env::var("DISTILL_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-    let skip = |why: String| {
-        assert!(!required, "DISTILL_REQUIRE_BROWSER=1 but {why}");
-        eprintln!("skipped: {why}");
-        false
-    };
-    let works = |cmd: &str, args: &[&str], dir: &Path| {
-        Command::new(cmd)
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let dir = browser_dir();
-    if !chromium().is_file() {
-        return skip(format!(
-            "Chromium is not installed at {} (run tests/browser/install.sh)",
-            chromium().display()
-        ));
-    }
-    if !works("node", &["--version"], &dir) {
-        return skip("Node.js is not installed, so the browser driver cannot run".into());
-    }
-    let _guard = BROWSER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    if !dir.join("node_modules/playwright-core").is_dir()
-        && !works("npm", &["ci", "--no-audit", "--no-fund"], &dir)
-    {
-        return skip(format!(
-            "playwright-core is not installed in {} and `npm ci` failed there",
-            dir.display()
-        ));
-    }
-    true
-}
 
 /// Runs the driver on `html` with `steps`; returns its output (see driver.mjs).
 fn drive(html: &Path, steps: Value) -> Value {
@@ -220,6 +171,7 @@ fn check_build(dir: &Path, screenshot: Option<&Path>) {
         "duplicates",
         "budgets",
         "diff",
+        "optimize",
         "diagnostics",
         "treemap",
     ] {
@@ -395,6 +347,49 @@ fn raw_only_report_falls_back_to_raw_sizes() {
         let tip = tip.as_str().unwrap();
         assert!(tip.contains("raw") && !tip.contains("gzip"), "{tip}");
     }
+}
+
+/// The report of `optimize` shows what each stage did, before and after, and why files were kept.
+#[test]
+fn optimized_build_report_shows_before_and_after() {
+    if !browser_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("report.html");
+    let out_dir = tmp.path().join("out");
+    let out = distill(&[
+        "optimize",
+        demo().to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--min-size",
+        "500 B",
+        "--format",
+        "json=/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let out = drive(
+        &html,
+        json!([
+            { "op": "click", "selector": "#tabs button[data-view=optimize]" },
+            { "op": "text", "selector": "#view-optimize" },
+            { "op": "text", "selector": "#tabs button[data-view=optimize] .count" },
+        ]),
+    );
+    assert_clean(&out);
+    let r = out["results"].as_array().unwrap();
+    let text = r[1].as_str().unwrap();
+    assert!(text.contains("compress:"), "{text}");
+    assert!(text.contains("assets/index-DhXzR8nv.js.br"), "{text}");
+    assert!(text.contains("sent as is"), "{text}");
+    assert!(
+        r[2].as_str().unwrap().parse::<u32>().unwrap() >= 9,
+        "{}",
+        r[2]
+    );
 }
 
 /// Every place a name can show up — tile labels (canvas), tooltips, breadcrumbs, table rows,

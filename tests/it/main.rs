@@ -6,11 +6,17 @@
 
 mod util;
 
+mod browser;
+mod serve;
+
 mod attribution;
 mod bad_input;
 mod check;
+mod hostile;
 mod hostile_budgets;
 mod html;
+mod init;
 mod next;
+mod optimize;
 mod sizes;
 mod vite;

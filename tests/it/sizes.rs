@@ -2,6 +2,7 @@ use crate::util::*;
 use distill_compress::{Settings, compress};
 use distill_graph::Encoding;
 use std::io::Read;
+use std::path::PathBuf;
 
 fn decode(encoding: Encoding, bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -56,7 +57,17 @@ fn demo_sizes_decode_back_to_the_files() {
             );
             continue;
         }
+        let as_is = distill_graph::sent_as_is(path);
+        assert_eq!(f.get("sentAsIs").is_some(), as_is, "{path}");
         for encoding in [Encoding::Gzip, Encoding::Brotli, Encoding::Zstd] {
+            if as_is {
+                assert_eq!(
+                    f["sizes"][encoding.as_str()],
+                    f["sizes"]["raw"],
+                    "{path}: sent as it is, so every encoding is its raw size"
+                );
+                continue;
+            }
             let stream = compress(encoding, &bytes, &Settings::default()).unwrap();
             assert_eq!(decode(encoding, &stream), bytes, "{path} {encoding:?}");
             assert_eq!(
@@ -96,12 +107,13 @@ fn entry_totals_add_up() {
     }
 }
 
-/// A second run reads compressed sizes from the cache (keyed by content hash, encoding,
-/// settings and version); `--no-cache` computes them again.
+/// A second run reads compressed sizes from the cache (keyed by content hash, encoder,
+/// settings and version); a tampered entry is recomputed, never trusted; `--no-cache` computes
+/// everything again.
 #[test]
 fn sizes_come_from_the_cache_unless_told_otherwise() {
     let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let cache_dir = tmp.path().join("cache");
     let run = |extra: &[&str]| -> serde_json::Value {
         let json = tmp.path().join("r.json");
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_distill"));
@@ -114,7 +126,7 @@ fn sizes_come_from_the_cache_unless_told_otherwise() {
             "--json",
             json.to_str().unwrap(),
         ]);
-        cmd.args(extra).env("DISTILL_CACHE_DIR", &cache);
+        cmd.args(extra).env("DISTILL_CACHE_DIR", &cache_dir);
         assert!(cmd.status().unwrap().success());
         serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
     };
@@ -125,29 +137,36 @@ fn sizes_come_from_the_cache_unless_told_otherwise() {
         .iter()
         .find(|f| f["kind"] == "stylesheet")
         .unwrap();
-    let (hash, gzip) = (
+    let (path, hash, raw, gzip) = (
+        css["path"].as_str().unwrap(),
         css["hash"].as_str().unwrap(),
+        css["sizes"]["raw"].as_u64().unwrap(),
         css["sizes"]["gzip"].as_u64().unwrap(),
     );
-    let entry = std::fs::read_dir(cache.join("sizes").join(&hash[..2]))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with(&format!("{hash}.gzip."))
-        })
-        .expect("the gzip size was cached");
-    assert_eq!(std::fs::read_to_string(&entry).unwrap(), gzip.to_string());
-    write(&entry, "7");
-    let path = css["path"].as_str().unwrap();
+    let cache = distill_compress::Cache::at(&cache_dir);
+    let settings = Settings::default();
+    assert_eq!(
+        cache.len(hash, raw, Encoding::Gzip, &settings),
+        Some(gzip),
+        "the gzip size was cached"
+    );
+    // A sound entry is used as it is: plant another value and see it reported.
+    cache.put_len(hash, Encoding::Gzip, &settings, 7);
     assert_eq!(
         file(&run(&[]), path)["sizes"]["gzip"],
         7,
         "the cached value is used"
     );
+    // A tampered entry (no valid checksum) is recomputed and rewritten.
+    let entries: Vec<_> = walk_files(&cache_dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(&format!("{hash}.gzip")))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    write(&entries[0], "3 0000000000000000\n");
+    assert_eq!(file(&run(&[]), path)["sizes"]["gzip"], gzip);
+    assert_eq!(cache.len(hash, raw, Encoding::Gzip, &settings), Some(gzip));
+    cache.put_len(hash, Encoding::Gzip, &settings, 7);
     assert_eq!(file(&run(&["--no-cache"]), path)["sizes"]["gzip"], gzip);
 }
 
@@ -186,4 +205,89 @@ fn attribution_levels() {
         .unwrap();
     assert!(map["sizes"]["raw"].as_u64().unwrap() > 0);
     assert_eq!(map["hash"], "");
+}
+
+/// Every fixture build.
+pub const FIXTURES: [(&str, &str); 8] = [
+    ("vite-react", "dist"),
+    ("vite7-react", "dist"),
+    ("vite-vue", "dist"),
+    ("next-app", ".next"),
+    ("next-app", ".next-webpack"),
+    ("next-pages", ".next"),
+    ("next-pages", ".next-webpack"),
+    ("demo", "dist"),
+];
+
+/// Node's own `zlib.gzipSync(buf, {level: 9})` (the number size-limit reports) is the yardstick:
+/// our gzip size is never more than 0.5% above it on any file of any fixture, including
+/// incompressible ones (where a deflate encoder without stored blocks would be 1-5% over).
+#[test]
+fn gzip_is_never_above_nodes_zlib_9() {
+    if !node_available("compare gzip sizes with Node's zlib") {
+        return;
+    }
+    let mut files: Vec<(PathBuf, u64)> = Vec::new();
+    for (app, out) in FIXTURES {
+        let dir = if app == "demo" {
+            demo()
+        } else {
+            match fixture(app, out) {
+                Some(d) => d,
+                None => return,
+            }
+        };
+        let report = analyze_json(&dir, &["--encodings", "raw,gzip", "--attribution", "off"]);
+        for f in report["files"].as_array().unwrap() {
+            if f["kind"] == "map" || f.get("sentAsIs").is_some() {
+                continue;
+            }
+            let path = dir.join(f["path"].as_str().unwrap());
+            files.push((path, f["sizes"]["gzip"].as_u64().unwrap()));
+        }
+    }
+    let list = tempfile::NamedTempFile::new().unwrap();
+    let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    write(list.path(), names.join("\n"));
+    let script = r#"const fs = require('fs'), zlib = require('zlib');
+        for (const p of fs.readFileSync(process.argv[1], 'utf8').split('\n'))
+          console.log(zlib.gzipSync(fs.readFileSync(p), { level: 9 }).length);"#;
+    let out = std::process::Command::new("node")
+        .args(["-e", script, list.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let node: Vec<u64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(node.len(), files.len());
+    let (mut ours_total, mut node_total) = (0, 0);
+    let mut worst = (0.0f64, String::new());
+    for ((path, ours), node) in files.iter().zip(&node) {
+        let over = (*ours as f64 - *node as f64) / *node as f64;
+        if over > worst.0 {
+            worst = (over, path.display().to_string());
+        }
+        assert!(
+            over <= 0.005,
+            "{}: gzip {ours} is {:.2}% above Node's zlib 9 ({node})",
+            path.display(),
+            over * 100.0
+        );
+        ours_total += ours;
+        node_total += node;
+    }
+    eprintln!(
+        "gzip on {} files: ours {ours_total} B, Node zlib 9 {node_total} B ({:+.2}%); worst file {:+.2}% ({})",
+        files.len(),
+        (ours_total as f64 - node_total as f64) * 100.0 / node_total as f64,
+        worst.0 * 100.0,
+        worst.1
+    );
 }

@@ -19,6 +19,23 @@ pub fn demo() -> PathBuf {
 
 static BUILD_LOCK: Mutex<()> = Mutex::new(());
 
+/// Whether Node.js runs here; when it does not, says which test step skips for `what`, or fails
+/// under `DISTILL_REQUIRE_NODE=1` (CI).
+pub fn node_available(what: &str) -> bool {
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node {
+        assert!(
+            std::env::var("DISTILL_REQUIRE_NODE").as_deref() != Ok("1"),
+            "DISTILL_REQUIRE_NODE=1 but `node` is not available to {what}"
+        );
+        eprintln!("skipped: Node.js is not installed, so it cannot {what}");
+    }
+    node
+}
+
 /// The output folder of a fixture build (`app` as `fixtures/build.sh` names it, `out` the folder
 /// inside the app: `dist`, `.next`, `.next-webpack`), building it first when needed. `None`
 /// (with the reason printed) when Node.js is missing and not required.
@@ -26,19 +43,7 @@ pub fn fixture(app: &str, out: &str) -> Option<PathBuf> {
     let dir = repo_root().join("fixtures").join(app).join(out);
     let stamp_ok = || dir.is_dir();
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let required = std::env::var("DISTILL_REQUIRE_NODE").is_ok_and(|v| v == "1");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !node {
-        assert!(
-            !required,
-            "DISTILL_REQUIRE_NODE=1 but `node` is not available to build fixtures/{app}"
-        );
-        eprintln!(
-            "skipped: Node.js is not installed, so fixtures/{app} cannot be built (run fixtures/build.sh)"
-        );
+    if !node_available(&format!("build fixtures/{app} (run fixtures/build.sh)")) {
         return None;
     }
     // build.sh skips an app whose sources and lockfile are unchanged, so this is cheap when built.
@@ -178,6 +183,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::copy(&entry, &dest).unwrap();
     }
+}
+
+/// Every regular file under `dir`, recursively.
+pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    walk(dir)
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

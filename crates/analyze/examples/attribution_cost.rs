@@ -48,8 +48,11 @@ fn main() {
                 &source,
                 &build,
                 &analysis.file_sizes,
-                &options.settings,
-                compressed,
+                &distill_analyze::attribution::Shares {
+                    settings: options.settings,
+                    cache: None,
+                    compressed,
+                },
                 options.max_map_bytes,
             );
             std::hint::black_box(files.len());

@@ -35,17 +35,19 @@
 //!    (largest remainder rounding): the total stays the number the rest of the report shows,
 //!    and what the measurement contributes is each module's compressibility relative to the rest.
 //!
-//! gzip shares use the report's gzip level. brotli shares are measured at quality 5 as a proxy
-//! for the ratios (quality 11 runs at ~0.5 MB/s, quality 5 at ~20 MB/s) and then scaled to the
-//! file's real quality-11 size. zstd sizes are not attributed.
+//! Shares are measured at fast proxy settings ([`Settings::proxy`]: libdeflate level 6, brotli
+//! quality 5; quality 11 runs at ~0.5 MB/s, quality 5 at ~20 MB/s) and then scaled to the file's
+//! real sizes. Each measurement is cached by the hash of the module's bytes, so a second run
+//! on an unchanged build compresses nothing. zstd sizes are not attributed.
 
 use crate::packages::{self, Origin};
 use crate::sourcemap::{self, MapError, Segment, UNMAPPED};
-use distill_compress::{Settings, compressed_len};
+use distill_compress::batch::largest_first;
+use distill_compress::{Cache, Settings, compressed_len};
 use distill_fs::FileSource;
 use distill_graph::{Build, Code, Diagnostic, Encoding, File, FileKind, Sizes};
 pub use distill_schema::{MapStatus, ShareMethod};
-use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
 pub const UNMAPPED_BUCKET: &str = "(unmapped)";
@@ -62,9 +64,6 @@ const MEASURE_MIN_SHARE: u64 = 50;
 /// is judged to describe other code; also tolerated: up to a tenth of all segments. Next.js 16's
 /// webpack maps have up to 19 of 36,000 (two columns past lines inside template literals).
 const PAST_END_TOLERATED: usize = 8;
-/// The brotli quality whose ratios stand in for quality 11's.
-pub use distill_schema::BROTLI_SHARE_PROXY_QUALITY as BROTLI_PROXY_QUALITY;
-
 /// One original module's (or bucket's) share of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleShare {
@@ -145,15 +144,36 @@ impl Bucket {
 const UNMAPPED_ID: usize = 0;
 const COMMENT_ID: usize = 1;
 
+/// How compressed shares are measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Shares<'a> {
+    /// The report's settings; shares are measured with their fast [`Settings::proxy`].
+    pub settings: Settings,
+    /// Where measured module blobs are cached, by the hash of their bytes.
+    pub cache: Option<&'a Cache>,
+    /// Whether to compute compressed shares at all (else raw bytes only).
+    pub compressed: bool,
+}
+
+impl Shares<'_> {
+    /// Default settings, no cache.
+    pub fn uncached(compressed: bool) -> Shares<'static> {
+        Shares {
+            settings: Settings::default(),
+            cache: None,
+            compressed,
+        }
+    }
+}
+
 /// Attributes one file. `sizes` are the file's measured sizes: compressed shares are computed
-/// for the encodings among gzip and brotli that they hold, when `compressed` is set.
+/// for the encodings among gzip and brotli that they hold, when `shares.compressed` is set.
 pub fn attribute(
     path: &str,
     bytes: &[u8],
     map: MapInput,
     sizes: &Sizes,
-    settings: &Settings,
-    compressed: bool,
+    shares_of: &Shares,
 ) -> (FileAttribution, Vec<Diagnostic>) {
     let comment = distill_scan::map_url::find(bytes).map(|c| c.comment.start);
     let body = &bytes[..comment.unwrap_or(bytes.len())];
@@ -208,8 +228,8 @@ pub fn attribute(
             method: None,
         })
         .collect();
-    if compressed {
-        compressed_shares(bytes, &buckets, &mut shares, sizes, settings);
+    if shares_of.compressed {
+        compressed_shares(bytes, &buckets, &mut shares, sizes, shares_of);
     }
     shares.sort_by(|a, b| b.raw.cmp(&a.raw).then_with(|| a.source.cmp(&b.source)));
     (
@@ -405,8 +425,7 @@ pub fn attribute_build(
     source: &dyn FileSource,
     build: &Build,
     file_sizes: &BTreeMap<String, Sizes>,
-    settings: &Settings,
-    compressed: bool,
+    shares: &Shares,
     max_map_bytes: u64,
 ) -> (BTreeMap<String, FileAttribution>, Vec<Diagnostic>) {
     let files: Vec<&File> = build
@@ -420,19 +439,18 @@ pub fn attribute_build(
             .entry((f.hash.as_str(), f.source_map.as_deref()))
             .or_insert(f);
     }
-    let mut jobs: Vec<&File> = first.values().copied().collect();
-    // Largest first, so one big file does not finish last on its own.
-    jobs.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
-    let done: Vec<Attributed> = jobs
-        .par_iter()
-        .map(|f| {
+    let jobs: Vec<&File> = first.values().copied().collect();
+    let done: Vec<Attributed> = largest_first(
+        &jobs,
+        |f| f.size,
+        |f| {
             let sizes = file_sizes.get(&f.path).copied().unwrap_or_default();
             let bytes = match source.read(&f.path) {
                 Ok(b) => b,
                 Err(_) => {
                     // Ingest or the size pass has reported it; the bytes still add up.
                     let mut share = bucket_share(UNMAPPED_BUCKET, f.size);
-                    if compressed {
+                    if shares.compressed {
                         share.gzip = sizes.gzip;
                         share.brotli = sizes.brotli;
                     }
@@ -447,9 +465,9 @@ pub fn attribute_build(
                 }
             };
             let map = map_input(source, build, f, &bytes, max_map_bytes);
-            attribute(&f.path, &bytes, map, &sizes, settings, compressed)
-        })
-        .collect();
+            attribute(&f.path, &bytes, map, &sizes, shares)
+        },
+    );
     let by_key: BTreeMap<Key, &Attributed> = jobs
         .iter()
         .map(|f| (f.hash.as_str(), f.source_map.as_deref()))
@@ -542,7 +560,7 @@ fn compressed_shares(
     buckets: &[Bucket],
     shares: &mut [ModuleShare],
     sizes: &Sizes,
-    settings: &Settings,
+    shares_of: &Shares,
 ) {
     let total_raw: u64 = buckets.iter().map(|b| b.raw).sum();
     let measured: Vec<bool> = buckets
@@ -559,16 +577,13 @@ fn compressed_shares(
             continue;
         };
         any = true;
-        let settings = Settings {
-            brotli_quality: BROTLI_PROXY_QUALITY.min(settings.brotli_quality),
-            ..*settings
-        };
+        let settings = shares_of.settings.proxy();
         let weights = if buckets.len() == 1 {
             vec![1.0]
         } else {
             let overhead = compressed_len(encoding, b"", &settings).unwrap_or(0);
             let net = |data: &[u8]| -> f64 {
-                let n = compressed_len(encoding, data, &settings).unwrap_or(data.len() as u64);
+                let n = proxy_len(encoding, data, &settings, shares_of.cache);
                 n.saturating_sub(overhead).max(1) as f64
             };
             let mut weights = vec![0.0; buckets.len()];
@@ -609,6 +624,25 @@ fn compressed_shares(
             });
         }
     }
+}
+
+/// The compressed length of one module's bytes at the proxy settings, cached by the hash of
+/// those bytes: a warm run of an unchanged build compresses nothing.
+fn proxy_len(encoding: Encoding, data: &[u8], settings: &Settings, cache: Option<&Cache>) -> u64 {
+    let Some(cache) = cache.filter(|c| c.is_enabled()) else {
+        return compressed_len(encoding, data, settings).unwrap_or(data.len() as u64);
+    };
+    let hash: String = Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let raw = data.len() as u64;
+    if let Some(n) = cache.len(&hash, raw, encoding, settings) {
+        return n;
+    }
+    let n = compressed_len(encoding, data, settings).unwrap_or(raw);
+    cache.put_len(&hash, encoding, settings, n);
+    n
 }
 
 fn gather(bytes: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
@@ -667,8 +701,7 @@ mod tests {
             code.as_bytes(),
             MapInput::Bytes(map.as_bytes().to_vec()),
             &sizes(code.len() as u64),
-            &Settings::default(),
-            false,
+            &Shares::uncached(false),
         )
     }
 
@@ -730,8 +763,7 @@ mod tests {
             b"polyfill();",
             MapInput::None,
             &sizes(11),
-            &Settings::default(),
-            false,
+            &Shares::uncached(false),
         );
         assert_eq!(a.map, MapStatus::NoMap);
         assert_eq!(raw_of(&a), [("(no source map)", 11)]);
@@ -742,8 +774,7 @@ mod tests {
             code,
             MapInput::Unavailable(None),
             &sizes(0),
-            &Settings::default(),
-            false,
+            &Shares::uncached(false),
         );
         assert_eq!(a.map, MapStatus::Unusable);
         assert_eq!(raw_of(&a), [("(sourceMappingURL)", 29), ("(unmapped)", 5)]);
@@ -829,8 +860,7 @@ mod tests {
             .with("c.css", "a{}");
         let build = ingest(&src).unwrap().build;
         let sizes = BTreeMap::new();
-        let s = Settings::default();
-        let (files, d) = attribute_build(&src, &build, &sizes, &s, false, 1 << 20);
+        let (files, d) = attribute_build(&src, &build, &sizes, &Shares::uncached(false), 1 << 20);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(files.len(), 3);
         assert_eq!(
@@ -839,7 +869,7 @@ mod tests {
         );
         assert_eq!(raw_of(&files["c.css"]), [("(no source map)", 3)]);
         // Over the limit: not read, said so, attributed as unmapped.
-        let (files, d) = attribute_build(&src, &build, &sizes, &s, false, 10);
+        let (files, d) = attribute_build(&src, &build, &sizes, &Shares::uncached(false), 10);
         assert_eq!(d.len(), 2);
         assert!(d.iter().all(|d| d.code == Code::MapTooLarge), "{d:?}");
         assert_eq!(
@@ -898,8 +928,7 @@ mod tests {
                 code.as_bytes(),
                 MapInput::Bytes(map),
                 &sizes(code.len() as u64),
-                &Settings::default(),
-                false,
+                &Shares::uncached(false),
             );
             total(&a, code.len());
         }
@@ -942,8 +971,7 @@ mod tests {
             code.as_bytes(),
             MapInput::Bytes(map.into_bytes()),
             &file_sizes,
-            &settings,
-            true,
+            &Shares::uncached(true),
         );
         assert!(d.is_empty(), "{d:?}");
         let text = a.modules.iter().find(|m| m.source == "text.js").unwrap();

@@ -33,16 +33,19 @@ pub mod sourcemap;
 
 pub use attribution::{FileAttribution, MapStatus, ModuleShare, ShareMethod};
 pub use duplicates::{Duplicate, DuplicateKind};
-pub use report::{kind_totals, report};
+pub use report::{kind_totals, known_sizes, report};
 
-use distill_compress::{EncoderInfo, Settings, SizeCache, compressed_len};
+use distill_compress::batch::{Batch, BatchError, Outcomes, Request, largest_first};
+use distill_compress::{Cache, EncoderInfo, Settings};
 use distill_fs::FileSource;
-use distill_graph::{Build, Code, Diagnostic, Encoding, FileKind, LoadSet, Sizes};
+use distill_graph::{
+    Build, Code, Diagnostic, Encoding, FileKind, LoadSet, NoProgress, Progress, Sizes, sent_as_is,
+};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// Encodings to measure besides raw.
     pub encodings: Vec<Encoding>,
@@ -52,7 +55,24 @@ pub struct Options {
     /// Source maps larger than this are not read (`map/too-large`); their file is `(unmapped)`.
     pub max_map_bytes: u64,
     /// Compressed sizes from earlier runs, by content hash; disabled by default.
-    pub cache: SizeCache,
+    pub cache: Cache,
+    /// Sizes known already, by (content hash, encoding), measured with these settings (a
+    /// baseline report of the same encoders): not computed again.
+    pub known: BTreeMap<(String, Encoding), u64>,
+    pub progress: Arc<dyn Progress + Send>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("encodings", &self.encodings)
+            .field("settings", &self.settings)
+            .field("attribution", &self.attribution)
+            .field("max_map_bytes", &self.max_map_bytes)
+            .field("cache", &self.cache)
+            .field("known", &self.known.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// How much source-map attribution to do.
@@ -76,7 +96,9 @@ impl Options {
             settings: Settings::default(),
             attribution: Attribution::Compressed,
             max_map_bytes: 512 << 20,
-            cache: SizeCache::disabled(),
+            cache: Cache::disabled(),
+            known: BTreeMap::new(),
+            progress: Arc::new(NoProgress),
         }
     }
 }
@@ -137,142 +159,17 @@ impl Analysis {
     }
 }
 
-/// Compressed length (or why it failed) per (content hash, encoding).
-type Measured<'a> = BTreeMap<(&'a str, Encoding), Result<u64, String>>;
-
-struct Job<'a> {
-    hash: &'a str,
-    path: &'a str,
-    encoding: Encoding,
-    cost: u64,
-}
-
-/// Relative cost per byte of each encoder at the default settings, measured on minified JS.
-fn cost_per_byte(encoding: Encoding) -> u64 {
-    match encoding {
-        Encoding::Raw => 0,
-        Encoding::Gzip => 1,
-        Encoding::Zstd => 8,
-        Encoding::Brotli => 30,
-    }
-}
-
-pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Analysis {
-    let mut encodings: Vec<Encoding> = Encoding::ALL
+/// Measures every file of `build` (read through `source`) in the requested encodings, then
+/// attributes scripts and stylesheets to modules.
+pub fn analyze(source: &dyn FileSource, mut build: Build, options: &Options) -> Analysis {
+    let encodings: Vec<Encoding> = Encoding::ALL
         .into_iter()
         .filter(|e| *e != Encoding::Raw && options.encodings.contains(e))
         .collect();
-    encodings.dedup();
-
-    // One job per distinct content and encoding; maps are not payload and stay raw-only.
-    let mut first_path_of_hash: BTreeMap<&str, &str> = BTreeMap::new();
-    for f in build.files.iter().filter(|f| f.kind.is_payload()) {
-        first_path_of_hash
-            .entry(f.hash.as_str())
-            .or_insert(f.path.as_str());
-    }
-    let size_of: BTreeMap<&str, u64> = build
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f.size))
-        .collect();
-    // Sizes already in the cache are not computed again.
-    let mut cached_sizes: Measured = BTreeMap::new();
-    for &hash in first_path_of_hash.keys() {
-        for &encoding in &encodings {
-            if let Some(n) = options.cache.get(hash, encoding, &options.settings) {
-                cached_sizes.insert((hash, encoding), Ok(n));
-            }
-        }
-    }
-    let mut jobs: Vec<Job> = first_path_of_hash
-        .iter()
-        .flat_map(|(&hash, &path)| {
-            let size = size_of[path];
-            let cached_sizes = &cached_sizes;
-            encodings
-                .iter()
-                .filter(move |&&encoding| !cached_sizes.contains_key(&(hash, encoding)))
-                .map(move |&encoding| Job {
-                    hash,
-                    path,
-                    encoding,
-                    cost: size * cost_per_byte(encoding),
-                })
-        })
-        .collect();
-    jobs.sort_by(|a, b| {
-        b.cost
-            .cmp(&a.cost)
-            .then(a.path.cmp(b.path))
-            .then(a.encoding.cmp(&b.encoding))
-    });
-
-    let results: Mutex<Measured> = Mutex::new(BTreeMap::new());
-    let next = AtomicUsize::new(0);
-    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                // Each worker keeps the bytes of the file it read last: the encodings of one file
-                // are usually adjacent in cost order only for the large files, where it matters.
-                let mut cached: Option<(&str, Vec<u8>)> = None;
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    if cached.as_ref().is_none_or(|(p, _)| *p != job.path) {
-                        match source.read(job.path) {
-                            Ok(bytes) => cached = Some((job.path, bytes)),
-                            Err(e) => {
-                                cached = None;
-                                results
-                                    .lock()
-                                    .unwrap()
-                                    .insert((job.hash, job.encoding), Err(e.to_string()));
-                                continue;
-                            }
-                        }
-                    }
-                    let bytes = &cached.as_ref().expect("read above").1;
-                    let r = compressed_len(job.encoding, bytes, &options.settings)
-                        .map_err(|e| e.to_string());
-                    if let Ok(n) = r {
-                        options
-                            .cache
-                            .put(job.hash, job.encoding, &options.settings, n);
-                    }
-                    results.lock().unwrap().insert((job.hash, job.encoding), r);
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-    results.extend(cached_sizes);
-
-    let mut diagnostics = Vec::new();
-    let mut file_sizes = BTreeMap::new();
-    for f in &build.files {
-        let mut sizes = Sizes {
-            raw: f.size,
-            ..Sizes::default()
-        };
-        if f.kind.is_payload() {
-            for &encoding in &encodings {
-                match results.get(&(f.hash.as_str(), encoding)) {
-                    Some(Ok(n)) => sizes.set(encoding, *n),
-                    Some(Err(e)) => diagnostics.push(
-                        Diagnostic::warning(
-                            Code::AnalyzeCompressFailed,
-                            format!("{} size not measured: {e}", encoding.as_str()),
-                        )
-                        .at(f.path.clone()),
-                    ),
-                    None => {}
-                }
-            }
-        }
-        file_sizes.insert(f.path.clone(), sizes);
-    }
+    let mut diagnostics = verify_siblings(source, &mut build);
+    let outcomes = run(source, &plan(&build, &encodings), options);
+    let (file_sizes, collected) = collect(&build, &encodings, &outcomes);
+    diagnostics.extend(collected);
     let encoders = encodings
         .iter()
         .map(|e| options.settings.describe(*e))
@@ -284,8 +181,11 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
             source,
             &build,
             &file_sizes,
-            &options.settings,
-            options.attribution == Attribution::Compressed,
+            &attribution::Shares {
+                settings: options.settings,
+                cache: Some(&options.cache),
+                compressed: options.attribution == Attribution::Compressed,
+            },
             options.max_map_bytes,
         );
         diagnostics.extend(diags);
@@ -301,6 +201,131 @@ pub fn analyze(source: &dyn FileSource, build: Build, options: &Options) -> Anal
         attribution,
         duplicates,
     }
+}
+
+/// One request per payload file that a server compresses; source maps are not payload and
+/// files sent as they are (images, fonts) cost nothing to measure.
+fn plan<'b>(build: &'b Build, encodings: &[Encoding]) -> Vec<Request<'b>> {
+    build
+        .files
+        .iter()
+        .filter(|f| f.kind.is_payload() && !sent_as_is(&f.path) && !encodings.is_empty())
+        .map(|f| Request {
+            hash: &f.hash,
+            path: &f.path,
+            size: f.size,
+            encodings: encodings.to_vec(),
+        })
+        .collect()
+}
+
+fn run(source: &dyn FileSource, requests: &[Request], options: &Options) -> Outcomes {
+    let known = |hash: &str, e: Encoding| options.known.get(&(hash.to_owned(), e)).copied();
+    let batch = Batch {
+        settings: options.settings,
+        cache: options.cache.clone(),
+        keep: false,
+        known: Some(&known),
+        progress: &*options.progress,
+        max_bytes: distill_compress::batch::MAX_BYTES,
+    };
+    batch.run(requests, &|path| source.read(path))
+}
+
+/// Every file's sizes: raw, and each encoding as measured, or the raw size again for files sent
+/// as they are.
+fn collect(
+    build: &Build,
+    encodings: &[Encoding],
+    outcomes: &Outcomes,
+) -> (BTreeMap<String, Sizes>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut file_sizes = BTreeMap::new();
+    for f in &build.files {
+        let mut sizes = Sizes {
+            raw: f.size,
+            ..Sizes::default()
+        };
+        if f.kind.is_payload() {
+            for &encoding in encodings {
+                if sent_as_is(&f.path) {
+                    sizes.set(encoding, f.size);
+                    continue;
+                }
+                match outcomes.get(&f.hash, encoding) {
+                    Some(Ok(c)) => sizes.set(encoding, c.len),
+                    Some(Err(e)) => diagnostics.push(compress_failed(&f.path, encoding, e)),
+                    None => {}
+                }
+            }
+        }
+        file_sizes.insert(f.path.clone(), sizes);
+    }
+    (file_sizes, diagnostics)
+}
+
+/// Each precompressed copy must decode to its original: a copy that does not (written for an
+/// earlier build, or damaged) is what the server would send, but no size of this file; it is
+/// reported and left out of the file's served sizes.
+fn verify_siblings(source: &dyn FileSource, build: &mut Build) -> Vec<Diagnostic> {
+    let pairs: Vec<(usize, usize, u64)> = build
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| (0..f.siblings.len()).map(move |j| (i, j, f.size)))
+        .collect();
+    let files = &build.files;
+    let verdicts = largest_first(
+        &pairs,
+        |&(_, _, size)| size,
+        |&(i, j, size)| -> Option<Diagnostic> {
+            let (f, s) = (&files[i], &files[i].siblings[j]);
+            let stale = |why: String| {
+                Some(
+                    Diagnostic::warning(Code::InputStaleSibling, format!("{why}; its size is not counted as {}'s", f.path))
+                        .at(s.path.clone())
+                        .hint("write the copies again after each build: `distill optimize` does, and removes stale ones"),
+                )
+            };
+            let data = match source.read(&s.path) {
+                Ok(d) => d,
+                Err(e) => return stale(format!("cannot read it: {e}")),
+            };
+            match distill_compress::decode(s.encoding, &data, size) {
+                Ok(plain) if hex(&Sha256::digest(&plain)) == f.hash => None,
+                Ok(_) => stale(format!(
+                    "does not decode to `{}` (a copy of other content)",
+                    f.path
+                )),
+                Err(e) => stale(format!("does not decode as {}: {e}", s.encoding.as_str())),
+            }
+        },
+    );
+    let mut diagnostics = Vec::new();
+    let mut stale: Vec<(usize, usize)> = Vec::new();
+    for (&(i, j, _), verdict) in pairs.iter().zip(verdicts) {
+        if let Some(d) = verdict {
+            diagnostics.push(d);
+            stale.push((i, j));
+        }
+    }
+    for &(i, j) in stale.iter().rev() {
+        build.files[i].siblings.remove(j);
+    }
+    diagnostics
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn compress_failed(path: &str, encoding: Encoding, e: &BatchError) -> Diagnostic {
+    Diagnostic::warning(
+        Code::AnalyzeCompressFailed,
+        format!("{} size not measured: {e}", encoding.as_str()),
+    )
+    .at(path)
+    .hint("budgets that select this file cannot be decided in this encoding")
 }
 
 #[cfg(test)]

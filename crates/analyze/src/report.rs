@@ -2,11 +2,15 @@
 
 use crate::Analysis;
 use crate::attribution::ModuleShare;
-use distill_graph::{Diagnostic, FileKind, LoadSet, Sizes};
+use distill_compress::Settings;
+use distill_graph::{Diagnostic, Encoding, FileKind, LoadSet, Sizes, sent_as_is};
 use distill_schema::{
     FileReport, KindTotal, LoadSetReport, ModuleReport, Report, SCHEMA_VERSION, Tool,
 };
 use std::collections::BTreeMap;
+
+/// How many diagnostics of one code a report keeps.
+const REPORTED_PER_CODE: usize = 1000;
 
 /// The report of `analysis`, with `diagnostics` (those of ingest and analysis, and any the
 /// caller adds). Budgets and a diff are added by `check`.
@@ -23,6 +27,8 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
                 role: f.role,
                 hash: f.hash.clone(),
                 sizes: analysis.sizes(&f.path).unwrap_or_default(),
+                sent_as_is: f.kind.is_payload() && sent_as_is(&f.path),
+                siblings: f.siblings.clone(),
                 source_map: f.source_map.clone(),
                 key: f.key.clone(),
                 map: attribution.map(|a| a.map),
@@ -59,7 +65,8 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
         duplicates: analysis.duplicates.clone(),
         budgets: None,
         diff: None,
-        diagnostics: diagnostics.to_vec(),
+        optimize: None,
+        diagnostics: distill_graph::cap_diagnostics(diagnostics.to_vec(), REPORTED_PER_CODE),
     }
 }
 
@@ -73,6 +80,27 @@ fn module_report(m: &ModuleShare) -> ModuleReport {
         brotli: m.brotli,
         method: m.method,
     }
+}
+
+/// The compressed sizes `report` (an earlier run's) holds for each content hash, in the
+/// encodings it measured with exactly the encoder and settings of `settings`: a check against a
+/// baseline artifact recompresses only what changed, without any cache folder.
+pub fn known_sizes(report: &Report, settings: &Settings) -> BTreeMap<(String, Encoding), u64> {
+    let same: Vec<Encoding> = report
+        .encoders
+        .iter()
+        .filter(|e| e.encoding != Encoding::Raw && **e == settings.describe(e.encoding))
+        .map(|e| e.encoding)
+        .collect();
+    let mut known = BTreeMap::new();
+    for f in report.files.iter().filter(|f| !f.hash.is_empty()) {
+        for &e in &same {
+            if let Some(n) = f.sizes.get(e) {
+                known.insert((f.hash.clone(), e), n);
+            }
+        }
+    }
+    known
 }
 
 /// Payload totals per kind (maps excluded), keyed by the kind's name.

@@ -176,6 +176,17 @@ struct Ctx<'a> {
     unread_baseline: &'a [(&'a str, &'a str)],
 }
 
+/// A file's size in `compression`, or `None` when the report does not have it. `served` is what
+/// a browser is sent (a precompressed copy, the file as it is, or its computed brotli size);
+/// without any of those it is unknown, never the raw size standing in for it.
+fn size_in(f: &FileReport, compression: Compression) -> Option<u64> {
+    if compression == Compression::Served {
+        let known = f.sent_as_is || !f.siblings.is_empty() || f.sizes.brotli.is_some();
+        return known.then(|| f.served().0);
+    }
+    f.sizes.get(compression.encoding())
+}
+
 impl Ctx<'_> {
     fn verdict(&self, name: String, metric: Metric, actual: u64, files: Vec<String>) -> Verdict {
         Verdict {
@@ -205,7 +216,6 @@ impl Ctx<'_> {
         globs: &Globs,
         files: &[&FileReport],
     ) -> Vec<EvalError> {
-        let encoding = self.compression.encoding();
         let unmeasured = |file: &str, reason: String| EvalError::Unmeasured {
             budget: self.budget.name.clone(),
             file: file.to_owned(),
@@ -214,7 +224,10 @@ impl Ctx<'_> {
             reason,
         };
         let mut errors = Vec::new();
-        for f in files.iter().filter(|f| f.sizes.get(encoding).is_none()) {
+        for f in files
+            .iter()
+            .filter(|f| size_in(f, self.compression).is_none())
+        {
             let why = report
                 .diagnostics
                 .iter()
@@ -268,10 +281,11 @@ impl Ctx<'_> {
 
     /// The sum of `files` in the budget's encoding; every file has it (checked by `measured`).
     fn total(&self, files: &[&FileReport], side: Side) -> Result<u64, EvalError> {
-        let encoding = self.compression.encoding();
         files
             .iter()
-            .try_fold(0u64, |sum, f| sum.checked_add(f.sizes.get(encoding)?))
+            .try_fold(0u64, |sum, f| {
+                sum.checked_add(size_in(f, self.compression)?)
+            })
             .ok_or_else(|| EvalError::Overflow {
                 budget: self.budget.name.clone(),
                 side,
@@ -280,7 +294,7 @@ impl Ctx<'_> {
 
     fn size(&self, f: &FileReport) -> u64 {
         // `measured` ran first: a missing size is an error before this is reached.
-        f.sizes.get(self.compression.encoding()).unwrap_or_default()
+        size_in(f, self.compression).unwrap_or_default()
     }
 
     fn judge(
@@ -554,6 +568,8 @@ mod tests {
                 brotli,
                 zstd: None,
             },
+            sent_as_is: false,
+            siblings: Vec::new(),
             source_map: None,
             key: None,
             map: None,
@@ -596,6 +612,7 @@ mod tests {
             duplicates: Vec::new(),
             budgets: None,
             diff: None,
+            optimize: None,
             diagnostics: Vec::new(),
         }
     }

@@ -393,6 +393,8 @@ fn file(path: &str, raw: u64, brotli: Option<u64>) -> FileReport {
             brotli,
             zstd: None,
         },
+        sent_as_is: false,
+        siblings: Vec::new(),
         source_map: None,
         key: None,
         map: None,
@@ -467,6 +469,7 @@ fn report(sizes: &[(u64, Option<u64>)], unreadable: bool) -> Report {
         duplicates: Vec::new(),
         budgets: None,
         diff: None,
+        optimize: None,
         diagnostics,
     }
 }

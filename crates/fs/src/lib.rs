@@ -31,4 +31,4 @@ mod source;
 pub use atomic::{TEMP_PREFIX, is_temporary, remove_temporary_files, write_atomic};
 pub use overlay::{Change, Overlay};
 pub use sink::{DirSink, MemSink, Sink, SinkError};
-pub use source::{FileSource, FsSource, MemSource};
+pub use source::{FileSource, FsSource, MemSource, read_regular};

@@ -69,8 +69,21 @@ pub trait Sink: Sync {
     /// Copies a file from elsewhere (an unchanged file of the input build) to `path`.
     fn copy_from(&self, path: &str, from: &Path) -> Result<(), SinkError>;
 
+    /// Copies `from` to `rel`, a relative path of plain components whose names need not be
+    /// UTF-8: how a complete copy carries files the build model cannot name.
+    fn copy_os(&self, rel: &Path, from: &Path) -> Result<(), SinkError>;
+
     /// Removes `path` when it exists (a stale sibling).
     fn remove(&self, path: &str) -> Result<(), SinkError>;
+
+    /// Whether `path` already holds exactly `bytes` (then writing it again is skipped).
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool;
+
+    /// The paths of every regular file already in the sink.
+    fn list(&self) -> Vec<String>;
+
+    /// Removes temporary files an interrupted earlier run left; returns how many.
+    fn clean_leftovers(&self) -> usize;
 }
 
 /// An output folder on disk.
@@ -99,14 +112,25 @@ impl DirSink {
         if !paths::is_build_path(path) {
             return Err(SinkError::Outside { path: path.into() });
         }
-        let mut at = self.root.clone();
-        let parts: Vec<&str> = path.split('/').collect();
+        let parts: Vec<&std::ffi::OsStr> = path.split('/').map(std::ffi::OsStr::new).collect();
+        self.target_of(&parts, path)
+    }
+
+    /// [`DirSink::target`] for a path given as name components (any bytes, not only UTF-8).
+    fn target_of(&self, parts: &[&std::ffi::OsStr], path: &str) -> Result<PathBuf, SinkError> {
         let (name, dirs) = parts
             .split_last()
             .ok_or_else(|| SinkError::Outside { path: path.into() })?;
+        let mut at = self.root.clone();
         for (i, dir) in dirs.iter().enumerate() {
             at.push(dir);
-            let shown = || parts[..=i].join("/");
+            let shown = || {
+                parts[..=i]
+                    .iter()
+                    .map(|p| p.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
             match std::fs::symlink_metadata(&at) {
                 Ok(m) if m.file_type().is_symlink() => {
                     return Err(SinkError::Symlink {
@@ -160,6 +184,29 @@ impl DirSink {
             _ => Ok(at),
         }
     }
+
+    fn copy_os_impl(&self, rel: &Path, from: &Path) -> Result<(), SinkError> {
+        let shown = rel.to_string_lossy().into_owned();
+        let mut parts = Vec::new();
+        for c in rel.components() {
+            match c {
+                std::path::Component::Normal(p) => parts.push(p),
+                _ => return Err(SinkError::Outside { path: shown }),
+            }
+        }
+        let target = self.target_of(&parts, &shown)?;
+        let write_err = |source| SinkError::Write {
+            path: shown.clone(),
+            source,
+        };
+        let mut input = std::fs::File::open(from).map_err(write_err)?;
+        let finish = Finish {
+            mode: atomic::mode_of(from, 0o644),
+            sync: false,
+        };
+        atomic::replace(&target, finish, |out| io::copy(&mut input, out).map(drop))
+            .map_err(write_err)
+    }
 }
 
 impl Sink for DirSink {
@@ -201,6 +248,48 @@ impl Sink for DirSink {
             }),
             _ => Ok(()),
         }
+    }
+
+    fn copy_os(&self, rel: &Path, from: &Path) -> Result<(), SinkError> {
+        self.copy_os_impl(rel, from)
+    }
+
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+        if !paths::is_build_path(path) {
+            return false;
+        }
+        let at = self.root.join(path);
+        std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && std::fs::read(&at).is_ok_and(|b| b == bytes)
+    }
+
+    fn list(&self) -> Vec<String> {
+        match crate::FsSource::open(&self.root) {
+            Ok(source) => crate::FileSource::walk(&source, &|_| false).0,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn clean_leftovers(&self) -> usize {
+        let mut n = 0;
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    stack.push(e.path());
+                } else if ft.is_file()
+                    && e.file_name().to_str().is_some_and(atomic::is_temporary)
+                    && std::fs::remove_file(e.path()).is_ok()
+                {
+                    n += 1;
+                }
+            }
+        }
+        n
     }
 }
 
@@ -267,6 +356,32 @@ impl Sink for MemSink {
             .unwrap_or_else(|e| e.into_inner())
             .remove(path);
         Ok(())
+    }
+
+    fn copy_os(&self, rel: &Path, from: &Path) -> Result<(), SinkError> {
+        let name = rel.to_string_lossy().into_owned();
+        self.copy_from(&name, from)
+    }
+
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+            .is_some_and(|b| b == bytes)
+    }
+
+    fn list(&self) -> Vec<String> {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn clean_leftovers(&self) -> usize {
+        0
     }
 }
 

@@ -145,6 +145,29 @@ fn open_regular(real: &Path) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// Reads a file the user named (a budgets file, a baseline, a cache entry): refused, never
+/// blocked on, when it is a FIFO, a device or a folder, and when it is larger than `limit` bytes.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is {len} bytes, over the {limit}-byte limit for this kind of file"),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // The file may grow after the check: read at most one byte past the limit to notice.
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is over the {limit}-byte limit for this kind of file"),
+        ));
+    }
+    Ok(bytes)
+}
+
 impl FileSource for FsSource {
     fn walk(&self, skip_dir: &dyn Fn(&str) -> bool) -> (Vec<String>, Vec<Diagnostic>) {
         let mut files = Vec::new();

@@ -56,6 +56,12 @@ codes! {
     InputNonUtf8Name = "input/non-utf8-name",
     /// A path in the build is a FIFO, socket, device or folder where a file is expected.
     InputNotAFile = "input/not-a-file",
+    /// A precompressed copy (`x.js.br`) whose original is not in the build.
+    InputOrphanSibling = "input/orphan-sibling",
+    /// A precompressed copy that does not decode to its original: the server sends stale bytes.
+    InputStaleSibling = "input/stale-sibling",
+    /// A temporary file left by an interrupted distill run.
+    InputLeftover = "input/leftover",
     /// A route or entry whose first-load files could not be determined.
     InputUnresolvedRoute = "input/unresolved-route",
     /// A compressed size could not be computed or did not decode back to the file.
@@ -83,8 +89,18 @@ codes! {
     /// A source map describes another file: its `file` differs, or its mappings go past the
     /// file's lines or line ends.
     MapMismatch = "map/mismatch",
+    /// A file's source map is on another server (`https://…`); it is never fetched, so the file
+    /// is `(unmapped)`.
+    MapRemote = "map/remote",
     /// A source map is larger than the limit attribution reads; the file is `(unmapped)`.
     MapTooLarge = "map/too-large",
+    /// A precompressed copy could not be made, or did not decode to its file: not written.
+    OptimizeCompressFailed = "optimize/compress-failed",
+    /// A file of the optimized build could not be written; the original is left as it was.
+    OptimizeWriteFailed = "optimize/write-failed",
+    /// `optimize` refused to start: `--out` inside the input, a non-empty `--out` without
+    /// `--force`, neither `--out` nor `--in-place` (exit 2).
+    OptimizeRefused = "optimize/refused",
     /// A report or output file could not be written (exit 2).
     OutputWriteFailed = "output/write-failed",
     /// An output path was refused before anything ran: a file of the build being read, a path
@@ -196,6 +212,32 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// At most `per_code` diagnostics of each code, in their order, and for each code with more, one
+/// last diagnostic saying how many were left out: one broken manifest naming a million missing
+/// files is a report, not a million lines.
+pub fn cap(diagnostics: Vec<Diagnostic>, per_code: usize) -> Vec<Diagnostic> {
+    let mut seen: std::collections::BTreeMap<Code, (usize, Severity)> = Default::default();
+    let mut out = Vec::with_capacity(diagnostics.len().min(per_code * 8));
+    for d in diagnostics {
+        let entry = seen.entry(d.code).or_insert((0, d.severity));
+        entry.0 += 1;
+        entry.1 = entry.1.max(d.severity);
+        if entry.0 <= per_code {
+            out.push(d);
+        }
+    }
+    for (code, (n, severity)) in seen {
+        if n > per_code {
+            out.push(Diagnostic::new(
+                code,
+                severity,
+                format!("{} more {code} diagnostics not shown", n - per_code),
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +250,22 @@ mod tests {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
             assert!(code.as_str().contains('/'), "{code} has no stage prefix");
         }
+    }
+
+    #[test]
+    fn floods_are_capped_per_code() {
+        let mut many: Vec<Diagnostic> = (0..1000)
+            .map(|i| Diagnostic::warning(Code::InputMissingFile, format!("missing {i}")))
+            .collect();
+        many.push(Diagnostic::error(Code::InputBadManifest, "bad"));
+        let capped = cap(many, 3);
+        assert_eq!(capped.len(), 5, "{capped:?}");
+        assert_eq!(capped[3].code, Code::InputBadManifest);
+        assert_eq!(
+            capped[4].message,
+            "997 more input/missing-file diagnostics not shown"
+        );
+        assert_eq!(capped[4].severity, Severity::Warning);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod identity;
 mod size;
 mod text;
 
-pub use diagnostic::{Code, Diagnostic, Severity};
+pub use diagnostic::{Code, Diagnostic, Severity, cap as cap_diagnostics};
 pub use size::{EncoderInfo, Encoding, Sizes};
 pub use text::printable;
 
@@ -121,6 +121,43 @@ impl FileKind {
     }
 }
 
+/// Whether servers send a file as it is, never with a `Content-Encoding`: formats that are
+/// compressed already (PNG, JPEG, GIF, WebP, AVIF, WOFF and WOFF2, audio and video, archives).
+/// Their gzip, brotli and zstd sizes are their raw size; compressing them would only cost time.
+pub fn sent_as_is(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "png" | "apng" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "woff" | "woff2"
+    ) || FileKind::from_path(path) == FileKind::Media
+        || matches!(
+            ext.to_ascii_lowercase().as_str(),
+            "zip" | "gz" | "tgz" | "br" | "zst" | "bz2" | "xz" | "7z" | "rar"
+        )
+}
+
+/// Something that shows how far long work has come (a progress bar on a terminal); stages call
+/// it, the CLI decides how it looks. `advance` may be called from any thread.
+pub trait Progress: Sync {
+    /// A new phase of `total` units (bytes, files) labelled for a person.
+    fn begin(&self, label: &str, total: u64);
+    fn advance(&self, units: u64);
+    fn end(&self);
+}
+
+/// No progress shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn begin(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn end(&self) {}
+}
+
 /// The part a file plays in the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -170,6 +207,37 @@ pub struct File {
     /// The manifest key or route role that names this file across builds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Precompressed copies servers send instead (`x.js.br` for `x.js`): encodings of this file,
+    /// not files of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub siblings: Vec<Sibling>,
+}
+
+/// A precompressed copy of a file (`assets/x.js.br` beside `assets/x.js`), as nginx
+/// `gzip_static`/`brotli_static`, Caddy `precompressed` and static hosts serve them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sibling {
+    pub encoding: Encoding,
+    pub path: String,
+    /// Its size on disk: the bytes sent for the file in this encoding.
+    pub size: u64,
+}
+
+impl Sibling {
+    /// `assets/x.js.br` → (`assets/x.js`, brotli); `None` for any other name.
+    pub fn parse(path: &str) -> Option<(&str, Encoding)> {
+        let (base, ext) = path.rsplit_once('.')?;
+        let encoding = Encoding::ALL
+            .into_iter()
+            .find(|e| e.sibling_extension() == Some(ext))?;
+        (!base.is_empty() && !base.ends_with('/')).then_some((base, encoding))
+    }
+
+    /// The sibling path of `path` in `encoding`.
+    pub fn path_for(path: &str, encoding: Encoding) -> Option<String> {
+        Some(format!("{path}.{}", encoding.sibling_extension()?))
+    }
 }
 
 /// How one chunk reaches another file.
@@ -366,6 +434,7 @@ mod tests {
             hash: String::new(),
             source_map: None,
             key: None,
+            siblings: Vec::new(),
         };
         let mut build = Build {
             files: vec![file("b.js"), file("a.js"), file("b.js")],
@@ -387,6 +456,7 @@ mod tests {
             hash: String::new(),
             source_map: None,
             key: None,
+            siblings: Vec::new(),
         };
         let edge = |from: &str, to: &str, kind| Edge {
             from: from.into(),

@@ -30,6 +30,16 @@ impl Encoding {
     pub fn parse(s: &str) -> Option<Encoding> {
         Encoding::ALL.into_iter().find(|e| e.as_str() == s)
     }
+
+    /// The extension of a precompressed copy in this encoding: `gz`, `br`, `zst`.
+    pub fn sibling_extension(self) -> Option<&'static str> {
+        match self {
+            Encoding::Raw => None,
+            Encoding::Gzip => Some("gz"),
+            Encoding::Brotli => Some("br"),
+            Encoding::Zstd => Some("zst"),
+        }
+    }
 }
 
 /// Which encoder and level produced a size, written into every report so any number in it can

@@ -52,6 +52,7 @@ pub(crate) fn scan_files(
                         hash: String::new(),
                         source_map: None,
                         key: None,
+                        siblings: Vec::new(),
                     },
                     map_url: None,
                     refs: Vec::new(),
@@ -101,6 +102,7 @@ pub(crate) fn scan_files(
                     hash,
                     source_map: None,
                     key: None,
+                    siblings: Vec::new(),
                 },
                 map_url,
                 refs,
@@ -309,7 +311,26 @@ impl Context<'_> {
             if url.starts_with("data:") {
                 continue;
             }
+            if url.contains("://") || url.starts_with("//") {
+                diags.push(
+                    Diagnostic::info(
+                        Code::MapRemote,
+                        format!("its source map is on another server (`{url}`); distill never fetches anything, so the file is attributed as (unmapped)"),
+                    )
+                    .at(path.clone())
+                    .hint("keep the .map files in the build folder to see which modules the bytes come from"),
+                );
+                continue;
+            }
             match paths::resolve(path, url, "/") {
+                Some(target) if self.files.get(&target).is_some_and(|t| t.file.kind != FileKind::Map) => diags.push(
+                    Diagnostic::warning(
+                        Code::MapMismatch,
+                        format!("its sourceMappingURL names `{target}`, which is not a source map; ignored"),
+                    )
+                    .at(path.clone())
+                    .hint("a bundler or plugin wrote a wrong sourceMappingURL comment; rebuild"),
+                ),
                 Some(target) if self.files.contains_key(&target) => links.push((path.clone(), target)),
                 Some(target) => diags.push(
                     Diagnostic::warning(Code::InputMissingFile, format!("its source map `{target}` is not in the build"))

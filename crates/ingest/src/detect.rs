@@ -2,6 +2,7 @@
 //! folders hold client files.
 
 use distill_fs::FileSource;
+use distill_graph::{Code, Diagnostic};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Layout {
@@ -34,7 +35,29 @@ impl Layout {
 
 /// Layouts recognised by a marker file, before anything is walked (so `.next/cache` is never
 /// listed).
-pub(crate) fn by_markers(source: &dyn FileSource) -> Option<Layout> {
+pub(crate) fn by_markers(source: &dyn FileSource, diags: &mut Vec<Diagnostic>) -> Option<Layout> {
+    // A marker that is there but cannot be read as a file is said, not taken for "no manifest".
+    for marker in [".vite/manifest.json", "build-manifest.json"] {
+        if source.is_file(marker) {
+            continue;
+        }
+        match source.len(marker) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => diags.push(
+                Diagnostic::warning(
+                    Code::InputSymlinkOutside,
+                    format!("{e}; the manifest is not read"),
+                )
+                .at(marker)
+                .hint("the build's own manifest must be inside the build folder"),
+            ),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => diags.push(
+                Diagnostic::warning(Code::InputBadManifest, format!("{e}; not read"))
+                    .at(marker)
+                    .hint("rebuild: the bundler writes its manifest as a regular file"),
+            ),
+            _ => {}
+        }
+    }
     if source.is_file(".vite/manifest.json") {
         return Some(Layout::Vite);
     }

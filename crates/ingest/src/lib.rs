@@ -22,6 +22,7 @@ mod context;
 mod detect;
 mod html;
 mod next;
+mod siblings;
 mod vite;
 
 use context::{Context, scan_files};
@@ -40,7 +41,7 @@ pub struct Ingested {
 /// that can be read); every other problem is a diagnostic next to a build that is still useful.
 pub fn ingest(source: &dyn FileSource) -> Result<Ingested, Diagnostic> {
     let mut diags = Vec::new();
-    let marked = detect::by_markers(source);
+    let marked = detect::by_markers(source, &mut diags);
     let (listed, walk_diags) = source.walk(&|dir| marked.unwrap_or(Layout::Plain).skips(dir));
     diags.extend(walk_diags);
     let layout = marked.unwrap_or_else(|| {
@@ -54,7 +55,9 @@ pub fn ingest(source: &dyn FileSource) -> Result<Ingested, Diagnostic> {
 
     let (client, server): (Vec<String>, Vec<String>) =
         listed.into_iter().partition(|p| layout.is_client(p));
-    let scanned = scan_files(source, &client, &mut diags);
+    let (client, siblings) = siblings::split(source, client, &mut diags);
+    let mut scanned = scan_files(source, &client, &mut diags);
+    siblings::attach(&mut scanned, siblings);
     if scanned.is_empty() {
         return Err(Diagnostic::error(
             Code::InputEmpty,

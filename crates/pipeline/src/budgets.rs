@@ -2,76 +2,23 @@
 
 use distill_budgets::{BudgetsFile, ConfigError, EvalError, Side, import};
 use distill_graph::{Code, Diagnostic};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The largest budgets file read: hand-written ones are a few kB, package.json a few hundred.
 pub const MAX_BUDGETS_BYTES: u64 = 64 << 20;
 
-/// Reads a file the user named (budgets, a baseline) as UTF-8 text, refusing what is not a
-/// regular file or is larger than `limit`, and never blocking: a FIFO is opened without
-/// waiting for a writer, then refused; a device or folder is refused; a file that grows while
-/// read stops at `limit` and is refused. The error is a sentence naming the problem.
+/// Reads a file the user named (budgets, a baseline) as UTF-8 text with
+/// `distill_fs::read_regular`: a FIFO is opened without waiting for a writer and refused, a
+/// device or folder is refused, and so is a file over `limit` bytes (or one that grows past it
+/// while read). The error is a sentence naming the problem.
 pub(crate) fn read_input(path: &Path, limit: u64) -> Result<String, String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Without O_NONBLOCK, opening a FIFO waits for a writer: forever, in CI.
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path).map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err(format!(
-            "is {}, not a regular file; refused so the run never waits on it",
-            special_kind(&meta.file_type())
-        ));
-    }
-    let too_large = |len: u64| {
-        format!(
-            "is {len} bytes, more than the {} MiB read at most",
-            limit >> 20
-        )
-    };
-    if meta.len() > limit {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
+    let bytes = distill_fs::read_regular(path, limit).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         )
     })
-}
-
-fn special_kind(ft: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-        if ft.is_block_device() || ft.is_char_device() {
-            return "a device";
-        }
-    }
-    if ft.is_dir() {
-        "a folder"
-    } else {
-        "a special file"
-    }
 }
 
 /// A budgets file read, with how it was read.
@@ -161,10 +108,9 @@ fn find(dir: &Path, cwd: &Path) -> Option<PathBuf> {
     for c in candidates {
         let is_pkg = c.file_name().is_some_and(|n| n == "package.json");
         // A budgets.json that exists is the one meant, even when it cannot be read: reading
-        // it then says why, rather than looking elsewhere. A package.json counts only with a
-        // "distill" key, read within the same limits.
+        // it then says why, rather than looking elsewhere.
         let chosen = if is_pkg {
-            read_input(&c, MAX_BUDGETS_BYTES).is_ok_and(|t| t.contains("\"distill\""))
+            has_distill_key(&c)
         } else {
             c.exists()
         };
@@ -173,6 +119,15 @@ fn find(dir: &Path, cwd: &Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// Whether a `package.json` has a top-level `"distill"` key (a dependency named distill is not
+/// budgets).
+fn has_distill_key(path: &Path) -> bool {
+    read_input(path, MAX_BUDGETS_BYTES)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("distill").is_some())
 }
 
 /// A budgets-file error, or a reason budgets cannot be decided, as a diagnostic with its code.
@@ -312,14 +267,14 @@ mod tests {
     fn only_regular_files_within_the_limit_are_read() {
         let tmp = tempfile::tempdir().unwrap();
         let ok = tmp.path().join("budgets.json");
-        fs_write(&ok, b"{}");
+        write(&ok, b"{}");
         assert_eq!(read_within(&ok, 2).as_deref(), Ok("{}"));
         let e = read_within(&ok, 1).unwrap_err();
-        assert!(e.contains("is 2 bytes, more than"), "{e}");
+        assert!(e.contains("is 2 bytes, over the 1-byte limit"), "{e}");
         let e = read_within(tmp.path(), 100).unwrap_err();
         assert!(e.contains("a folder, not a regular file"), "{e}");
         let bad = tmp.path().join("latin1.json");
-        fs_write(&bad, b"{\"name\": \"caf\xe9\"}");
+        write(&bad, b"{\"name\": \"caf\xe9\"}");
         assert!(read_within(&bad, 100).unwrap_err().contains("not UTF-8"));
         let e = read_within(&tmp.path().join("missing.json"), 100).unwrap_err();
         assert!(e.contains("No such file"), "{e}");
@@ -349,8 +304,24 @@ mod tests {
         assert!(e.message.contains("a folder, not a regular file"), "{e}");
     }
 
-    #[allow(clippy::disallowed_methods, reason = "tests write their own inputs")]
-    fn fs_write(path: &Path, bytes: &[u8]) {
-        std::fs::write(path, bytes).unwrap();
+    fn write(path: &Path, contents: impl AsRef<[u8]>) {
+        distill_fs::write_atomic(path, contents.as_ref()).unwrap();
+    }
+
+    #[test]
+    fn package_json_counts_only_with_a_distill_key() {
+        let project = tempfile::tempdir().unwrap();
+        let dist = project.path().join("dist");
+        std::fs::create_dir(&dist).unwrap();
+        let pkg = project.path().join("package.json");
+        write(&pkg, r#"{"devDependencies": {"distill": "0.1.0"}}"#);
+        let err = discover(None, &dist, project.path()).unwrap_err();
+        assert!(err.message.starts_with("no budgets"), "{err}");
+        write(
+            &pkg,
+            r#"{"devDependencies": {"distill": "0.1.0"}, "distill": {"budgets": [{"name": "js", "max": "1 kB"}]}}"#,
+        );
+        let found = discover(None, &dist, project.path()).unwrap();
+        assert_eq!(found.budgets.budgets[0].name, "js");
     }
 }

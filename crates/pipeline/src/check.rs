@@ -1,19 +1,21 @@
 //! `check`: measure the build, evaluate the budgets (and growth against a baseline), decide.
 
-use crate::{LoadOptions, budgets, load};
+use crate::{CacheChoice, LoadOptions, budgets, load};
 use distill_analyze::Attribution;
-use distill_graph::{Diagnostic, Encoding};
+use distill_graph::{Diagnostic, Encoding, Progress};
 use distill_schema::{BudgetsReport, Report, VerdictStatus};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CheckOptions {
     pub dir: PathBuf,
     /// The budgets file; found when `None`.
     pub budgets: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub attribution: Attribution,
-    pub cache: bool,
+    pub cache: CacheChoice,
+    pub progress: Arc<dyn Progress + Send>,
     /// Where relative defaults are looked up (the process's current folder).
     pub cwd: PathBuf,
 }
@@ -46,9 +48,10 @@ pub fn check(options: &CheckOptions) -> Result<Checked, Vec<Diagnostic>> {
     let load_options = LoadOptions {
         encodings,
         attribution: options.attribution,
-        cache: options.cache,
+        cache: options.cache.clone(),
+        progress: options.progress.clone(),
     };
-    let loaded = load(&options.dir, &load_options).map_err(|d| vec![d])?;
+    let loaded = load(&options.dir, &load_options, baseline.as_ref()).map_err(|d| vec![d])?;
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(found.notices);
     let mut report = distill_analyze::report(&loaded.analysis, &diagnostics);

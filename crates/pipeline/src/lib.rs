@@ -6,14 +6,18 @@
 //! - [`load`]: ingest → analyze, with the size cache and the sizes a baseline already holds;
 //! - [`budgets::discover`]: the budgets file named, beside the build, here, or in `package.json`;
 //! - [`baseline::read`]: an earlier report;
-//! - [`check`]: all of it, then the verdicts and the pass/fail decision.
+//! - [`check`]: all of it, then the verdicts and the pass/fail decision;
+//! - [`optimize`]: the stages, the writing, and the check of what was written.
 //!
 //! Errors are diagnostics with a stable code and the path: the caller prints them and exits 2.
 
 pub mod baseline;
 pub mod budgets;
 mod check;
+pub mod init;
 mod load;
+mod optimize;
 
 pub use check::{CheckOptions, Checked, Outcome, check};
-pub use load::{LoadOptions, Loaded, build_dir, load};
+pub use load::{CacheChoice, LoadOptions, Loaded, build_dir, load};
+pub use optimize::{OptimizeOptions, Optimized, optimize};

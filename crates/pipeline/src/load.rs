@@ -1,10 +1,12 @@
 //! Ingest and analyze one build folder.
 
 use distill_analyze::{Analysis, Attribution};
-use distill_compress::SizeCache;
+use distill_compress::{Cache, Settings};
 use distill_fs::FsSource;
-use distill_graph::{Code, Diagnostic, Encoding};
+use distill_graph::{Code, Diagnostic, Encoding, NoProgress, Progress};
+use distill_schema::Report;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The folders a build usually writes to, in the order `DIR` defaults to them.
 const DEFAULT_DIRS: [&str; 4] = ["dist", ".next", "build", "out"];
@@ -28,14 +30,63 @@ pub fn build_dir(dir: Option<&Path>, cwd: &Path) -> Result<PathBuf, Diagnostic> 
         })
 }
 
+/// Where compressed sizes and bytes of earlier runs are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheChoice {
+    /// `$DISTILL_CACHE_DIR`, the project's `node_modules/.cache/distill`, or the user cache.
+    Default,
+    /// `--cache-dir DIR`.
+    At(PathBuf),
+    /// `--no-cache`.
+    Off,
+}
+
+impl CacheChoice {
+    /// The cache for a build in `dir`.
+    pub fn open(&self, dir: &Path) -> Cache {
+        match self {
+            CacheChoice::Default => {
+                let project = dir
+                    .canonicalize()
+                    .ok()
+                    .and_then(|d| d.parent().map(Path::to_path_buf));
+                Cache::from_env(project.as_deref())
+            }
+            CacheChoice::At(path) => Cache::at(path),
+            CacheChoice::Off => Cache::disabled(),
+        }
+    }
+}
+
 /// What to measure.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoadOptions {
     /// Encodings to measure besides raw.
     pub encodings: Vec<Encoding>,
     pub attribution: Attribution,
-    /// Compressed sizes of earlier runs: on unless `--no-cache` (or `DISTILL_NO_CACHE`).
-    pub cache: bool,
+    pub cache: CacheChoice,
+    pub progress: Arc<dyn Progress + Send>,
+}
+
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("encodings", &self.encodings)
+            .field("attribution", &self.attribution)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoadOptions {
+    pub fn new(encodings: Vec<Encoding>) -> LoadOptions {
+        LoadOptions {
+            encodings,
+            attribution: Attribution::Compressed,
+            cache: CacheChoice::Default,
+            progress: Arc::new(NoProgress),
+        }
+    }
 }
 
 /// A measured build and everything noticed on the way, ingest's diagnostics first.
@@ -45,15 +96,22 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Ingests and measures `dir`. An `Err` is a diagnostic for a build that cannot be analyzed at
-/// all (exit 2); problems with parts of it come back with the analysis.
-pub fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, Diagnostic> {
+/// Ingests and measures `dir`, reusing the sizes `baseline` holds for unchanged content. An
+/// `Err` is a diagnostic for a build that cannot be analyzed at all (exit 2); problems with
+/// parts of it come back with the analysis.
+pub fn load(
+    dir: &Path,
+    options: &LoadOptions,
+    baseline: Option<&Report>,
+) -> Result<Loaded, Diagnostic> {
     let source = FsSource::open(dir)?;
     let ingested = distill_ingest::ingest(&source).map_err(|d| d.at(dir.display().to_string()))?;
     let mut analyze = distill_analyze::Options::with(&options.encodings);
     analyze.attribution = options.attribution;
-    if options.cache {
-        analyze.cache = SizeCache::from_env();
+    analyze.cache = options.cache.open(dir);
+    analyze.progress = options.progress.clone();
+    if let Some(base) = baseline {
+        analyze.known = distill_analyze::known_sizes(base, &Settings::default());
     }
     let analysis = distill_analyze::analyze(&source, ingested.build, &analyze);
     let mut diagnostics = ingested.diagnostics;

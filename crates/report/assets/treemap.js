@@ -1266,6 +1266,50 @@
     view.append(simpleTable([{ label: 'change' }, { label: 'file' }, { label: 'baseline file' }, { label: 'matched by' }, { label: 'before ' + k, num: true }, { label: 'after ' + k, num: true }, { label: 'Δ', num: true }, { label: 'Δ %', num: true }], rows));
   }
 
+  // What `distill optimize` did: per stage, every file before and after, and why a file was
+  // kept as it was.
+  function renderOptimize() {
+    const view = document.getElementById('view-optimize');
+    view.textContent = '';
+    const run = report.optimize;
+    if (!run) {
+      view.append(el('p', { class: 'empty' }, 'This build was not optimized by distill. ', el('code', { text: 'distill optimize dist --out dist-optimized --html report.html' }), ' writes a report of what it did.'));
+      return;
+    }
+    view.append(el('h2', { text: run.inPlace ? 'Optimized in place: ' + run.input : 'Optimized ' + run.input + ' → ' + run.output }));
+    const order = { written: 0, replaced: 1, removed: 2, kept: 3 };
+    for (const stage of run.stages) {
+      let before = 0;
+      let after = 0;
+      for (const c of stage.changes) {
+        if (c.action === 'written' || c.action === 'replaced') {
+          before += c.before;
+          after += c.after;
+        }
+      }
+      view.append(el('h3', { text: stage.stage + ': ' + fmt(before) + ' → ' + fmt(after) + (before ? ' (' + pct(after - before, before) + ')' : '') }));
+      view.append(el('p', { class: 'note', text: stage.settings }));
+      const rows = stage.changes
+        .slice()
+        .sort((x, y) => (order[x.action] ?? 9) - (order[y.action] ?? 9) || y.before - y.after - (x.before - x.after) || x.path.localeCompare(y.path))
+        .map((c) =>
+          el(
+            'tr',
+            { class: c.action },
+            badge(c.action),
+            cell(c.path, 'name'),
+            cell(c.written || '—', 'name'),
+            cell(c.encoding || '—'),
+            cell(fmt(c.before), 'num'),
+            cell(c.action === 'kept' ? '—' : fmt(c.after), 'num'),
+            cell(c.action === 'kept' ? '—' : pct(c.after - c.before, c.before), 'num delta'),
+            cell(c.reason || ''),
+          ),
+        );
+      view.append(simpleTable([{ label: 'action' }, { label: 'file' }, { label: 'wrote' }, { label: 'encoding' }, { label: 'before', num: true }, { label: 'after', num: true }, { label: 'Δ %', num: true }, { label: 'why kept' }], rows));
+    }
+  }
+
   function renderDiagnostics() {
     const view = document.getElementById('view-diagnostics');
     view.textContent = '';
@@ -1320,6 +1364,7 @@
         cls = fails ? 'fail' : warns ? 'warn' : '';
       }
       if (view === 'diff' && report.diff) n = report.diff.files.filter((d) => d.status !== 'same').length;
+      if (view === 'optimize' && report.optimize) n = report.optimize.stages.reduce((t, s) => t + s.changes.filter((c) => c.action !== 'kept').length, 0);
       if (view === 'diagnostics' && report.diagnostics && report.diagnostics.length) n = report.diagnostics.length;
       if (n != null) b.append(el('span', { class: 'count ' + cls, text: String(n) }));
     }
@@ -1365,6 +1410,9 @@
         break;
       case 'diff':
         renderDiff();
+        break;
+      case 'optimize':
+        renderOptimize();
         break;
       case 'diagnostics':
         renderDiagnostics();

@@ -8,15 +8,15 @@ use std::io::{self, Write};
 
 pub const MAX_PER_LEVEL: usize = 10;
 
-/// Escaping of a command's message (GitHub's `escapeData`), after every control character is
-/// written as a visible escape (`distill_graph::printable`): the runner splits commands on CR
-/// and LF, so those two must never reach it raw (a name holding `\n::error::` would start a
-/// command of its own), and the other controls would reach the log as terminal sequences.
+/// Escaping of a command's message (GitHub's `escapeData`).
+/// Other control characters (an ESC from a file name) are written as visible escapes first:
+/// the runner prints the message to the job log, which is a terminal of sorts.
 fn data(s: &str) -> String {
-    distill_graph::printable(s)
+    let s = s
         .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::style::printable(&s).into_owned()
 }
 
 /// Escaping of a property value (GitHub's `escapeProperty`).
@@ -119,7 +119,7 @@ mod tests {
             !text.contains('\u{1b}') && !text.contains('\u{85}'),
             "{text}"
         );
-        assert!(text.contains("x\\n::error::forged"), "{text}");
+        assert!(text.contains("x%0A::error::forged"), "{text}");
     }
 
     #[test]
@@ -162,7 +162,7 @@ mod tests {
         );
         assert_eq!(
             lines[0],
-            "::error file=dist/assets/a0%2Cx.js,title=distill budget%3A b › assets/a0%2Cx.js::100%25 over\\nsecond line"
+            "::error file=dist/assets/a0%2Cx.js,title=distill budget%3A b › assets/a0%2Cx.js::100%25 over%0Asecond line"
         );
     }
 }

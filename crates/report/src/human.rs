@@ -24,14 +24,18 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
     let by_path: BTreeMap<&str, &FileReport> =
         report.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let encodings = measured(report);
+    // With precompressed copies, what a browser really gets is a column of its own.
+    let served = report.files.iter().any(|f| !f.siblings.is_empty());
     let total = |paths: &mut dyn Iterator<Item = &String>| {
         let mut sum = Sizes::zero(&encodings);
+        let mut bytes: u64 = 0;
         for p in paths {
             if let Some(f) = by_path.get(p.as_str()) {
                 sum += f.sizes;
+                bytes = bytes.saturating_add(f.served().0);
             }
         }
-        sum
+        (sum, served.then_some(bytes))
     };
     let of_kind = |files: &[String], kind: FileKind| -> Vec<String> {
         files
@@ -64,7 +68,7 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
     let columns: Vec<Encoding> = std::iter::once(Encoding::Raw)
         .chain(encodings.iter().copied())
         .collect();
-    let mut table = Table::new(&["", "files"], &columns, Paint(options.color));
+    let mut table = Table::new(&["", "files"], &columns, served, Paint(options.color));
 
     for (title, sets) in [("Entry", &report.entries), ("Route", &report.routes)] {
         if sets.is_empty() {
@@ -74,21 +78,17 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
         for set in sets {
             let js = of_kind(&set.initial, FileKind::Script);
             let css = of_kind(&set.initial, FileKind::Stylesheet);
-            table.row(
-                &set.name,
-                js.len() + css.len(),
-                total(&mut js.iter().chain(css.iter())),
-            );
-            table.row("  js", js.len(), total(&mut js.iter()));
+            let (sizes, bytes) = total(&mut js.iter().chain(css.iter()));
+            table.row_served(&set.name, js.len() + css.len(), sizes, bytes);
+            let (sizes, bytes) = total(&mut js.iter());
+            table.row_served("  js", js.len(), sizes, bytes);
             if !css.is_empty() {
-                table.row("  css", css.len(), total(&mut css.iter()));
+                let (sizes, bytes) = total(&mut css.iter());
+                table.row_served("  css", css.len(), sizes, bytes);
             }
             if !set.lazy.is_empty() {
-                table.row(
-                    "  later (lazy)",
-                    set.lazy.len(),
-                    total(&mut set.lazy.iter()),
-                );
+                let (sizes, bytes) = total(&mut set.lazy.iter());
+                table.row_served("  later (lazy)", set.lazy.len(), sizes, bytes);
             }
         }
     }
@@ -102,8 +102,12 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
     if options.top > 0 && !largest.is_empty() {
         table.section(&format!("Largest files (of {})", largest.len()));
         for f in largest.iter().take(options.top) {
-            let label = format!("{} ({})", f.path, f.kind.as_str());
-            table.row(&label, 1, f.sizes);
+            let label = if f.sent_as_is {
+                format!("{} ({}, sent as is)", f.path, f.kind.as_str())
+            } else {
+                format!("{} ({})", f.path, f.kind.as_str())
+            };
+            table.row_served(&label, 1, f.sizes, served.then(|| f.served().0));
         }
     }
 
@@ -112,13 +116,41 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
     table.section("Totals by kind (source maps excluded)");
     let mut all = Sizes::zero(&encodings);
     let mut count = 0;
+    let mut all_served: u64 = 0;
     for (kind, t) in &report.totals {
-        table.row(kind, t.files as usize, t.sizes);
+        let kind_served: u64 = report
+            .files
+            .iter()
+            .filter(|f| f.kind.is_payload() && f.kind.as_str() == kind)
+            .map(|f| f.served().0)
+            .fold(0, u64::saturating_add);
+        all_served = all_served.saturating_add(kind_served);
+        table.row_served(
+            kind,
+            t.files as usize,
+            t.sizes,
+            served.then_some(kind_served),
+        );
         all += t.sizes;
         count += t.files as usize;
     }
-    table.row("all", count, all);
+    table.row_served("all", count, all, served.then_some(all_served));
     table.print(out)?;
+    let as_is = report.files.iter().filter(|f| f.sent_as_is).count();
+    if served {
+        writeln!(
+            out,
+            "\nserved: what a browser accepting br, zstd and gzip gets: a file's smallest precompressed \
+             copy, else its brotli size"
+        )?;
+    }
+    if as_is > 0 && !encodings.is_empty() {
+        writeln!(
+            out,
+            "\n{as_is} files are sent as they are (images, WOFF fonts, media: already compressed): \
+             their gzip, brotli and zstd columns show their raw bytes"
+        )?;
+    }
     attribution_notes(report, out)?;
     if report.server_files > 0 {
         writeln!(
@@ -260,21 +292,37 @@ fn attribution_notes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 struct Table {
     header: Vec<String>,
     encodings: Vec<Encoding>,
+    served: bool,
     rows: Vec<Option<Vec<String>>>,
     sections: Vec<(usize, String)>,
     paint: Paint,
 }
 
 impl Table {
-    fn new(leading: &[&str], encodings: &[Encoding], paint: Paint) -> Table {
+    /// `served`: a last column with the bytes really served (precompressed copies).
+    fn new(leading: &[&str], encodings: &[Encoding], served: bool, paint: Paint) -> Table {
         let mut header: Vec<String> = leading.iter().map(|s| s.to_string()).collect();
         header.extend(encodings.iter().map(|e| e.as_str().to_string()));
+        if served {
+            header.push("served".into());
+        }
         Table {
             header,
             encodings: encodings.to_vec(),
+            served,
             rows: Vec::new(),
             sections: Vec::new(),
             paint,
+        }
+    }
+
+    fn row_served(&mut self, label: &str, files: usize, sizes: Sizes, served: Option<u64>) {
+        self.row(label, files, sizes);
+        if self.served
+            && let Some(Some(cells)) = self.rows.last_mut()
+            && let Some(last) = cells.last_mut()
+        {
+            *last = served.map_or_else(|| "-".to_owned(), format_bytes);
         }
     }
 
@@ -290,6 +338,9 @@ impl Table {
                 .iter()
                 .map(|e| sizes.get(*e).map_or_else(|| "-".to_owned(), format_bytes)),
         );
+        if self.served {
+            cells.push("-".to_owned());
+        }
         self.rows.push(Some(cells));
     }
 

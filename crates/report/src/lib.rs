@@ -3,6 +3,7 @@
 //! `&mut dyn Write` and never touches the file system.
 //!
 //! - [`human`]: the analysis table; [`budgets`]: the budget verdicts a person reads;
+//!   [`optimize`]: what each optimize stage did;
 //! - [`json`]: the complete report (also the next run's baseline);
 //! - [`markdown`]: a job summary or pull-request comment;
 //! - [`junit`], [`github`]: what CI systems read;
@@ -15,6 +16,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod optimize;
 mod style;
 
 pub use distill_schema::format_bytes;

@@ -16,7 +16,22 @@ pub enum BaselineError {
     },
     #[error("the baseline is schema version {found}; this distill reads version {SCHEMA_VERSION}")]
     Version { found: u64 },
+    /// A size no file of a web build has: the report was edited or forged.
+    #[error(
+        "{path} has a {what} size of {size} bytes, more than the {} bytes (1 TiB) of any real file; the baseline was not written by distill from a build",
+        MAX_FILE_BYTES
+    )]
+    Implausible {
+        path: String,
+        what: &'static str,
+        size: u64,
+    },
 }
+
+/// The largest size a baseline's file may have. Sizes are summed over a build, and a baseline's
+/// compressed sizes are reused for unchanged content (by hash) in the build being checked, so a
+/// size near `u64::MAX` would overflow totals; 2^40 leaves room for 2^24 files.
+pub const MAX_FILE_BYTES: u64 = 1 << 40;
 
 /// Reads a baseline report, refusing other schema versions before anything else.
 ///
@@ -44,7 +59,28 @@ pub fn read_baseline(text: &str) -> Result<Report, BaselineError> {
     if version != u64::from(SCHEMA_VERSION) {
         return Err(BaselineError::Version { found: version });
     }
-    serde_json::from_str(text).map_err(parse_error)
+    let report: Report = serde_json::from_str(text).map_err(parse_error)?;
+    for f in &report.files {
+        let sizes = [
+            ("raw", Some(f.sizes.raw)),
+            ("gzip", f.sizes.gzip),
+            ("brotli", f.sizes.brotli),
+            ("zstd", f.sizes.zstd),
+        ];
+        let siblings = f.siblings.iter().map(|s| ("precompressed", Some(s.size)));
+        if let Some((what, Some(size))) = sizes
+            .into_iter()
+            .chain(siblings)
+            .find(|(_, n)| n.is_some_and(|n| n > MAX_FILE_BYTES))
+        {
+            return Err(BaselineError::Implausible {
+                path: f.path.clone(),
+                what,
+                size,
+            });
+        }
+    }
+    Ok(report)
 }
 
 fn payload(report: &Report) -> Vec<&FileReport> {
@@ -161,6 +197,8 @@ mod tests {
                 brotli: None,
                 zstd: None,
             },
+            sent_as_is: false,
+            siblings: Vec::new(),
             source_map: None,
             key: None,
             map: None,
@@ -187,6 +225,7 @@ mod tests {
             duplicates: Vec::new(),
             budgets: None,
             diff: None,
+            optimize: None,
             diagnostics: Vec::new(),
         }
     }
@@ -365,6 +404,20 @@ mod tests {
             Err(BaselineError::Parse { line, column, .. }) => assert_eq!((line, column), (3, 3)),
             other => panic!("{other:?}"),
         }
+        let huge = good.replacen("\"raw\":1", &format!("\"raw\":{}", u64::MAX), 1);
+        assert!(matches!(
+            read_baseline(&huge),
+            Err(BaselineError::Implausible {
+                what: "raw",
+                size: u64::MAX,
+                ..
+            })
+        ));
+        let tib = good.replacen("\"raw\":1", &format!("\"raw\":{MAX_FILE_BYTES}"), 1);
+        assert!(
+            read_baseline(&tib).is_ok(),
+            "1 TiB is the limit, not past it"
+        );
         let negative = good.replacen("\"raw\":1", "\"raw\":-1", 1);
         assert!(matches!(
             read_baseline(&negative),

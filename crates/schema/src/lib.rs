@@ -14,10 +14,12 @@
 
 mod bytes;
 pub mod diff;
+mod optimize;
 mod report;
 mod verdict;
 
 pub use bytes::format_bytes;
 pub use diff::{BaselineError, diff, matched_paths, read_baseline};
+pub use optimize::{Action, FileChange, OptimizeReport, Stage, StageReport};
 pub use report::*;
 pub use verdict::{BudgetsReport, Compression, Metric, Verdict, VerdictStatus};

@@ -2,7 +2,9 @@
 
 use crate::verdict::BudgetsReport;
 use distill_graph::identity::MatchedBy;
-use distill_graph::{Chunk, Diagnostic, Edge, EncoderInfo, FileKind, Framework, Role, Sizes};
+use distill_graph::{
+    Chunk, Diagnostic, Edge, EncoderInfo, Encoding, FileKind, Framework, Role, Sibling, Sizes,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,6 +36,9 @@ pub struct Report {
     /// This build against a baseline report, matched by identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<Diff>,
+    /// What `distill optimize` did to produce this build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimize: Option<crate::OptimizeReport>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -112,6 +117,35 @@ pub struct Duplicate {
     pub sizes: Sizes,
     /// Bytes beyond the single largest copy: what removing the duplication would save.
     pub wasted: Sizes,
+}
+
+/// Where a file's served size comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServedBy {
+    /// Its smallest precompressed copy (`.br`, `.zst` or `.gz`).
+    Sibling(Encoding),
+    /// No copy: the computed brotli size (what an on-the-fly brotli server sends at best).
+    ComputedBrotli,
+    /// Sent as it is (an image, a font), or nothing better is known: raw bytes.
+    Raw,
+}
+
+impl FileReport {
+    /// The bytes a browser that accepts `br`, `zstd` and `gzip` gets for this file: the
+    /// smallest precompressed copy, else the computed brotli size, else the raw size.
+    pub fn served(&self) -> (u64, ServedBy) {
+        if self.sent_as_is {
+            return (self.sizes.raw, ServedBy::Raw);
+        }
+        if let Some(s) = self.siblings.iter().min_by_key(|s| (s.size, s.encoding)) {
+            return (s.size.min(self.sizes.raw), ServedBy::Sibling(s.encoding));
+        }
+        match self.sizes.brotli {
+            Some(b) => (b, ServedBy::ComputedBrotli),
+            None => (self.sizes.raw, ServedBy::Raw),
+        }
+    }
 }
 
 /// Why a package costs bytes more than once.
@@ -200,7 +234,15 @@ pub struct FileReport {
     pub kind: FileKind,
     pub role: Role,
     pub hash: String,
+    /// The file's sizes; for a file sent as it is (`sentAsIs`), every encoding is its raw size.
     pub sizes: Sizes,
+    /// Servers send it as it is, never compressed (images, WOFF/WOFF2 fonts, media, archives):
+    /// its gzip, brotli and zstd sizes are its raw size.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sent_as_is: bool,
+    /// Precompressed copies (`x.js.br`) that decode to this file: what servers send for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub siblings: Vec<Sibling>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_map: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

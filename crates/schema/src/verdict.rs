@@ -60,14 +60,18 @@ pub enum Compression {
     Gzip,
     Brotli,
     Zstd,
+    // The bytes really served: each file's smallest precompressed copy (`.br`, `.zst`, `.gz`)
+    // when it has one, else its computed brotli size.
+    Served,
 }
 
 impl Compression {
+    /// The encoding to measure for this compression (`served` falls back to brotli).
     pub fn encoding(self) -> Encoding {
         match self {
             Compression::None => Encoding::Raw,
             Compression::Gzip => Encoding::Gzip,
-            Compression::Brotli => Encoding::Brotli,
+            Compression::Brotli | Compression::Served => Encoding::Brotli,
             Compression::Zstd => Encoding::Zstd,
         }
     }
@@ -79,6 +83,7 @@ impl Compression {
             Compression::Gzip => "gzip",
             Compression::Brotli => "brotli",
             Compression::Zstd => "zstd",
+            Compression::Served => "served",
         }
     }
 

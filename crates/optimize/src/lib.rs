@@ -1,0 +1,101 @@
+//! `distill optimize`: stages that make a build smaller, each reading the previous one's output
+//! through an [`Overlay`] and reporting what it wrote and what it kept (and why), then one step
+//! that writes the result ([`write`]).
+//!
+//! Order: minify → split → images → compress. A stage never writes to disk and never makes a
+//! file larger or invalid: it replaces bytes only when it can prove the result smaller and
+//! valid, and keeps the original otherwise, saying why.
+//!
+//! ```
+//! use distill_fs::MemSource;
+//! use distill_optimize::{Options, optimize};
+//! let src = MemSource::new().with("app.js", "console.log('hello, hello, hello');\n".repeat(100));
+//! let build = distill_ingest::ingest(&src).unwrap().build;
+//! let done = optimize(&src, &build, &Options::default());
+//! assert!(done.overlay.written("app.js.br").is_some());
+//! assert!(done.overlay.written("app.js.gz").is_some());
+//! ```
+
+pub mod compress;
+pub mod write;
+
+use distill_compress::Cache;
+use distill_fs::{FileSource, Overlay};
+use distill_graph::{Build, Diagnostic, NoProgress, Progress};
+use distill_schema::StageReport;
+use std::sync::Arc;
+
+/// Which stages run, with their options. A stage that is `None` does not run.
+#[derive(Clone)]
+pub struct Options {
+    pub compress: Option<compress::Options>,
+    /// Where results of earlier runs are kept (compressed bytes, by content hash).
+    pub cache: Cache,
+    pub progress: Arc<dyn Progress + Send>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("compress", &self.compress)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Options {
+    /// Every stage with its defaults, no cache.
+    fn default() -> Options {
+        Options {
+            compress: Some(compress::Options::default()),
+            cache: Cache::disabled(),
+            progress: Arc::new(NoProgress),
+        }
+    }
+}
+
+/// What the stages produced: the build as it will be written, what each stage did, and what
+/// was noticed on the way.
+#[derive(Debug)]
+pub struct Optimized<'a> {
+    pub overlay: Overlay<'a>,
+    pub stages: Vec<StageReport>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What every stage gets: the build as ingested, the overlay holding the changes so far, and
+/// the run's shared services.
+pub struct Context<'a, 'o> {
+    pub build: &'a Build,
+    pub overlay: &'o mut Overlay<'a>,
+    pub cache: &'o Cache,
+    pub progress: &'o dyn Progress,
+    pub diagnostics: &'o mut Vec<Diagnostic>,
+}
+
+/// Runs every stage `options` enables, in order, over `source` (the build `build` was ingested
+/// from).
+pub fn optimize<'a>(
+    source: &'a dyn FileSource,
+    build: &'a Build,
+    options: &Options,
+) -> Optimized<'a> {
+    let mut overlay = Overlay::new(source);
+    let mut stages = Vec::new();
+    let mut diagnostics = Vec::new();
+    if let Some(compress) = &options.compress {
+        let mut ctx = Context {
+            build,
+            overlay: &mut overlay,
+            cache: &options.cache,
+            progress: &*options.progress,
+            diagnostics: &mut diagnostics,
+        };
+        stages.push(compress::run(&mut ctx, compress));
+    }
+    Optimized {
+        overlay,
+        stages,
+        diagnostics,
+    }
+}

@@ -1,0 +1,87 @@
+//! Headless Chromium for the tests: whether it can run here, and a driver that visits pages of
+//! a served app and reports what a user would notice (tests/browser/visit.mjs).
+
+use crate::util::repo_root;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// One Chromium at a time: two cores, and the timing test must not share them.
+pub static BROWSER_LOCK: Mutex<()> = Mutex::new(());
+
+pub fn browser_dir() -> PathBuf {
+    repo_root().join("tests/browser")
+}
+
+pub fn chromium() -> PathBuf {
+    std::env::var_os("DISTILL_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// Whether the browser tests can run; `false` (with the reason printed) when they skip.
+pub fn browser_available() -> bool {
+    let required = std::env::var("DISTILL_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let skip = |why: String| {
+        assert!(!required, "DISTILL_REQUIRE_BROWSER=1 but {why}");
+        eprintln!("skipped: {why}");
+        false
+    };
+    let works = |cmd: &str, args: &[&str], dir: &Path| {
+        Command::new(cmd)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let dir = browser_dir();
+    if !chromium().is_file() {
+        return skip(format!(
+            "Chromium is not installed at {} (run tests/browser/install.sh)",
+            chromium().display()
+        ));
+    }
+    if !works("node", &["--version"], &dir) {
+        return skip("Node.js is not installed, so the browser driver cannot run".into());
+    }
+    let _guard = BROWSER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if !dir.join("node_modules/playwright-core").is_dir()
+        && !works("npm", &["ci", "--no-audit", "--no-fund"], &dir)
+    {
+        return skip(format!(
+            "playwright-core is not installed in {} and `npm ci` failed there",
+            dir.display()
+        ));
+    }
+    true
+}
+
+/// Loads every route of the app served at `base` in a fresh page; returns visit.mjs's report.
+pub fn visit(base: &str, routes: &[&str]) -> Value {
+    let _guard = BROWSER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("plan.json");
+    crate::util::write(
+        &plan,
+        serde_json::to_vec(&json!({ "base": base, "routes": routes })).unwrap(),
+    );
+    let out = Command::new("node")
+        .arg(browser_dir().join("visit.mjs"))
+        .arg(&plan)
+        .current_dir(browser_dir())
+        .env("DISTILL_CHROMIUM", chromium())
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "visit.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "visit.mjs printed no JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
