@@ -250,6 +250,11 @@ pub struct OptimizeArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Print nothing on stdout (reports named with FORMAT=PATH, --json and --html are still
+    /// written; diagnostics still go to stderr)
+    #[arg(long, short)]
+    pub quiet: bool,
+
     /// Attribute bytes of the optimized build to source modules: off, raw or compressed
     #[arg(long, value_name = "LEVEL", default_value = "compressed", value_parser = parse_attribution)]
     pub attribution: distill_analyze::Attribution,

@@ -31,6 +31,7 @@ pub fn run(args: AnalyzeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> 
         attribution: args.attribution,
         cache: args.cache.choice(),
         progress: Arc::new(Bar::stderr()),
+        known: Default::default(),
     };
     let loaded = match distill_pipeline::load(&dir, &options, None) {
         Ok(l) => l,

@@ -75,6 +75,9 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
         .as_ref()
         .map_or_else(|| dir.display().to_string(), |o| o.output.clone());
     for target in &args.format {
+        if args.quiet && target.path.is_none() {
+            continue;
+        }
         let render = Options {
             root: root.clone(),
             top: 10,

@@ -106,6 +106,26 @@ codes! {
     /// An output path was refused before anything ran: a file of the build being read, a path
     /// two outputs share, a folder, or a symbolic link to nothing (exit 2).
     OutputRefused = "output/refused",
+    /// An image is truncated, fails a checksum or cannot be decoded; it is kept as it is.
+    ImageDecodeFailed = "image/decode-failed",
+    /// An image's header claims more pixels, or the file has more bytes, than the limit allows
+    /// (a decompression bomb is refused before decoding); it is kept as it is.
+    ImageTooLarge = "image/too-large",
+    /// A file's bytes are not the format its extension names (a `.png` that is really HTML).
+    ImageWrongFormat = "image/wrong-format",
+    /// An animated PNG or GIF: kept as it is.
+    ImageAnimated = "image/animated",
+    /// An SVG with scripts, event handlers, `<foreignObject>` or external references: kept as it
+    /// is, never rendered with those parts.
+    ImageUnsafeSvg = "image/unsafe-svg",
+    /// A variant the optimizer does not rewrite (arithmetic-coded or 12-bit JPEG, GIF, WebP, AVIF).
+    ImageUnsupported = "image/unsupported",
+    /// An optimized image did not decode to the same pixels; the original is kept.
+    ImageVerifyFailed = "image/verify-failed",
+    /// A lossy JPEG re-encode was below the perceptual threshold or not smaller; not used.
+    ImageLossyRejected = "image/lossy-rejected",
+    /// A WebP or AVIF sibling could not be produced or verified.
+    ImageSiblingFailed = "image/sibling-failed",
 }
 
 impl fmt::Display for Code {

@@ -42,24 +42,14 @@ impl Default for Options {
             min_size: 1024,
             min_saving: 0.10,
             include_maps: false,
-            settings: Options::settings(),
+            // The highest levels every browser decodes, and the settings analysis measures
+            // with: a computed size is the size of the copy written.
+            settings: Settings::default(),
         }
     }
 }
 
 impl Options {
-    /// The encoder settings of precompressed copies: the highest every browser decodes.
-    pub fn settings() -> Settings {
-        Settings {
-            gzip_level: 12,
-            brotli_quality: 11,
-            brotli_window_log: 24,
-            zstd_level: 19,
-            zstd_window_log: 23,
-            zstd_long: true,
-        }
-    }
-
     fn describe(&self) -> String {
         let encoders: Vec<String> = self
             .encodings
@@ -98,7 +88,11 @@ struct Candidate<'a> {
     size: u64,
 }
 
-pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
+/// The stage's report, and every compressed length it measured by (content hash, encoding).
+pub(crate) fn run(
+    ctx: &mut Context,
+    options: &Options,
+) -> (StageReport, BTreeMap<(String, Encoding), u64>) {
     let mut changes = Vec::new();
     let mut candidates = Vec::new();
     for f in &ctx.build.files {
@@ -268,11 +262,20 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         ctx.overlay.remove(&path);
     }
     changes.sort_by(|a, b| (&a.path, a.encoding, a.action).cmp(&(&b.path, b.encoding, b.action)));
-    StageReport {
+    let measured = if options.settings == Settings::default() {
+        outcomes
+            .iter()
+            .filter_map(|(key, r)| r.as_ref().ok().map(|c| (key.clone(), c.len)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let report = StageReport {
         stage: Stage::Compress,
         settings: options.describe(),
         changes,
-    }
+    };
+    (report, measured)
 }
 
 fn decodes_to(source: &dyn FileSource, sibling: &Sibling, original: &[u8]) -> bool {
@@ -344,6 +347,7 @@ mod tests {
             );
         }
         let stage = &done.stages[0];
+        assert!(!done.known.is_empty(), "what was measured is handed on");
         let reason = |path: &str| {
             stage
                 .changes

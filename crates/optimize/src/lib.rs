@@ -21,8 +21,9 @@ pub mod write;
 
 use distill_compress::Cache;
 use distill_fs::{FileSource, Overlay};
-use distill_graph::{Build, Diagnostic, NoProgress, Progress};
+use distill_graph::{Build, Diagnostic, Encoding, NoProgress, Progress};
 use distill_schema::StageReport;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Which stages run, with their options. A stage that is `None` does not run.
@@ -61,6 +62,9 @@ pub struct Optimized<'a> {
     pub overlay: Overlay<'a>,
     pub stages: Vec<StageReport>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Compressed sizes the stages measured, by (content hash, encoding), at the settings
+    /// analysis uses: the analysis of the result need not compress again.
+    pub known: BTreeMap<(String, Encoding), u64>,
 }
 
 /// What every stage gets: the build as ingested, the overlay holding the changes so far, and
@@ -83,6 +87,7 @@ pub fn optimize<'a>(
     let mut overlay = Overlay::new(source);
     let mut stages = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut known = BTreeMap::new();
     if let Some(compress) = &options.compress {
         let mut ctx = Context {
             build,
@@ -91,11 +96,14 @@ pub fn optimize<'a>(
             progress: &*options.progress,
             diagnostics: &mut diagnostics,
         };
-        stages.push(compress::run(&mut ctx, compress));
+        let (report, measured) = compress::run(&mut ctx, compress);
+        stages.push(report);
+        known.extend(measured);
     }
     Optimized {
         overlay,
         stages,
         diagnostics,
+        known,
     }
 }

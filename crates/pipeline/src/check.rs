@@ -50,6 +50,7 @@ pub fn check(options: &CheckOptions) -> Result<Checked, Vec<Diagnostic>> {
         attribution: options.attribution,
         cache: options.cache.clone(),
         progress: options.progress.clone(),
+        known: Default::default(),
     };
     let loaded = load(&options.dir, &load_options, baseline.as_ref()).map_err(|d| vec![d])?;
     let mut diagnostics = loaded.diagnostics;

@@ -5,6 +5,7 @@ use distill_compress::{Cache, Settings};
 use distill_fs::FsSource;
 use distill_graph::{Code, Diagnostic, Encoding, NoProgress, Progress};
 use distill_schema::Report;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -66,6 +67,8 @@ pub struct LoadOptions {
     pub attribution: Attribution,
     pub cache: CacheChoice,
     pub progress: Arc<dyn Progress + Send>,
+    /// Compressed sizes known already, by (content hash, encoding), at the default settings.
+    pub known: BTreeMap<(String, Encoding), u64>,
 }
 
 impl std::fmt::Debug for LoadOptions {
@@ -85,6 +88,7 @@ impl LoadOptions {
             attribution: Attribution::Compressed,
             cache: CacheChoice::Default,
             progress: Arc::new(NoProgress),
+            known: BTreeMap::new(),
         }
     }
 }
@@ -110,8 +114,11 @@ pub fn load(
     analyze.attribution = options.attribution;
     analyze.cache = options.cache.open(dir);
     analyze.progress = options.progress.clone();
+    analyze.known = options.known.clone();
     if let Some(base) = baseline {
-        analyze.known = distill_analyze::known_sizes(base, &Settings::default());
+        analyze
+            .known
+            .extend(distill_analyze::known_sizes(base, &Settings::default()));
     }
     let analysis = distill_analyze::analyze(&source, ingested.build, &analyze);
     let mut diagnostics = ingested.diagnostics;

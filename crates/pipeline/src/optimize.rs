@@ -76,6 +76,7 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
         attribution: options.attribution,
         cache: options.cache.clone(),
         progress: options.progress.clone(),
+        known: done.known.clone(),
     };
     let loaded = load(&output, &load_options, None).map_err(|d| vec![d])?;
     let mut diagnostics = ingested.diagnostics;
