@@ -13,6 +13,7 @@ mod attribution;
 mod bad_input;
 mod check;
 mod hostile;
+mod hostile_budgets;
 mod html;
 mod init;
 mod next;

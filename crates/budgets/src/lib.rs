@@ -16,7 +16,7 @@ mod schema;
 mod select;
 mod size;
 
-pub use eval::evaluate;
+pub use eval::{EvalError, Side, evaluate};
 pub use schema::{Budget, BudgetsFile, Compression, GrowthLimits, Scope, Select, json_schema};
 pub use select::select;
 pub use size::{Growth, Size};
@@ -81,41 +81,129 @@ pub fn from_value(value: &serde_json::Value) -> Result<BudgetsFile, ConfigError>
             message: e.into_inner().to_string(),
         }
     })?;
+    validate(&file)?;
+    Ok(file)
+}
+
+/// The checks `parse` makes beyond the schema, for budgets built in code (the importers run
+/// them too, so `budgets convert` never prints a file `check` would refuse).
+pub fn validate(file: &BudgetsFile) -> Result<(), ConfigError> {
+    if file.budgets.is_empty() {
+        // Exit 0 says "the budgets hold"; with none it would say nothing while looking like a
+        // pass, the silent pass this tool exists to prevent (a generated file gone empty, a
+        // list emptied by mistake). No budgets is a configuration error.
+        return Err(ConfigError {
+            path: "budgets".into(),
+            budget: None,
+            line: None,
+            column: None,
+            message: "lists no budget, so a check would pass without checking anything; add one, e.g. {\"name\": \"total\", \"max\": \"500 kB\"}".into(),
+        });
+    }
+    if file.budgets.len() > MAX_BUDGETS {
+        return Err(ConfigError {
+            path: "budgets".into(),
+            budget: None,
+            line: None,
+            column: None,
+            message: format!(
+                "lists {} budgets; at most {MAX_BUDGETS} are checked in one run",
+                file.budgets.len()
+            ),
+        });
+    }
+    let glob_bytes: usize = file
+        .budgets
+        .iter()
+        .flat_map(|b| &b.select.files)
+        .map(String::len)
+        .sum();
+    if glob_bytes > MAX_GLOB_BYTES {
+        return Err(ConfigError {
+            path: "budgets".into(),
+            budget: None,
+            line: None,
+            column: None,
+            message: format!(
+                "its globs add up to {glob_bytes} bytes; at most {} KiB are compiled in one run",
+                MAX_GLOB_BYTES >> 10
+            ),
+        });
+    }
     for (i, b) in file.budgets.iter().enumerate() {
-        let err = |path: &str, message: &str| ConfigError {
-            path: format!("budgets[{i}]{path}"),
+        check_budget(b).map_err(|(at, message)| ConfigError {
+            path: format!("budgets[{i}]{at}"),
             budget: Some(b.name.clone()),
             line: None,
             column: None,
-            message: message.to_owned(),
-        };
-        if b.max.is_none()
-            && b.warn.is_none()
-            && b.min.is_none()
-            && b.max_count.is_none()
-            && b.growth.is_none()
-        {
-            return Err(err(
-                "",
-                "sets no limit; give `max`, `warn`, `min`, `maxCount` or `growth`",
-            ));
-        }
-        if let (Some(max), Some(warn)) = (b.max, b.warn)
-            && warn > max
-        {
-            return Err(err(
-                ".warn",
-                &format!("warns at {warn}, above its max of {max}; the warning could never show"),
-            ));
-        }
-        if let Some(g) = &b.growth
-            && g.warn.is_none()
-            && g.max.is_none()
-        {
-            return Err(err(".growth", "sets neither `warn` nor `max`"));
-        }
+            message,
+        })?;
     }
-    Ok(file)
+    Ok(())
+}
+
+/// More budgets than anyone writes by hand or imports: a file past this is not a budget list
+/// but something that would make every report enormous (an `each` budget gives a verdict per
+/// file, so verdicts grow as budgets × files).
+pub const MAX_BUDGETS: usize = 1_000;
+
+/// All `files` globs of a file together. Compiling a glob costs about a microsecond per byte
+/// or two, twice (when read and when evaluated): a budgets file of 60 MB of globs took minutes.
+/// A thousand globs of 256 bytes fit.
+pub const MAX_GLOB_BYTES: usize = 256 << 10;
+
+/// What makes one budget usable, whoever wrote it (`budgets.json` or an importer): a limit to
+/// check, limits that can all be reached, globs that compile. `Err` holds the JSON path below
+/// the budget (`.warn`, `.select.files[2]`, or empty for the budget itself) and why.
+pub(crate) fn check_budget(b: &Budget) -> Result<(), (String, String)> {
+    let err = |path: &str, message: String| Err((path.to_owned(), message));
+    if b.max.is_none()
+        && b.warn.is_none()
+        && b.min.is_none()
+        && b.max_count.is_none()
+        && b.growth.is_none()
+    {
+        return err(
+            "",
+            "sets no limit; give `max`, `warn`, `min`, `maxCount` or `growth`".into(),
+        );
+    }
+    if let (Some(max), Some(warn)) = (b.max, b.warn)
+        && warn > max
+    {
+        return err(
+            ".warn",
+            format!("warns at {warn}, above its max of {max}; the warning could never show"),
+        );
+    }
+    if let (Some(max), Some(min)) = (b.max, b.min)
+        && min > max
+    {
+        return err(
+            ".min",
+            format!("min of {min} is above its max of {max}; no size could pass"),
+        );
+    }
+    if let (Some(warn), Some(min)) = (b.warn, b.min)
+        && min > warn
+    {
+        return err(
+            ".min",
+            format!(
+                "min of {min} is above its warning level of {warn}; every size that passes would warn"
+            ),
+        );
+    }
+    if let Some(g) = &b.growth
+        && g.warn.is_none()
+        && g.max.is_none()
+    {
+        return err(".growth", "sets neither `warn` nor `max`".into());
+    }
+    if let Err(e) = select::Globs::compile(&b.select.files, ".select.files") {
+        return Err((e.path, e.message));
+    }
+    Ok(())
 }
 
 /// `budgets[3].select.files[0]` → the `name` of `budgets[3]`.
@@ -199,6 +287,37 @@ mod tests {
                 "above its max",
             ),
             (r#"{"budget": []}"#, "budget", "unknown field `budget`"),
+            (r#"{"budgets": []}"#, "budgets", "lists no budget"),
+            (
+                r#"{"budgets": [{"name": "a", "min": "2 kB", "max": "1 kB"}]}"#,
+                "budgets[0].min",
+                "no size could pass",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "min": "2 kB", "warn": "1 kB"}]}"#,
+                "budgets[0].min",
+                "every size that passes would warn",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "growth": {"max": "+NaN%"}}]}"#,
+                "budgets[0].growth.max",
+                "not a percentage",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "growth": {"warn": "+-10%"}}]}"#,
+                "budgets[0].growth.warn",
+                "not a percentage",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "max": "99999999999999999999 B"}]}"#,
+                "budgets[0].max",
+                "largest size",
+            ),
+            (
+                r#"{"budgets": [{"name": "a", "select": {"files": ["a/{b,c"]}, "max": "1 kB"}]}"#,
+                "budgets[0].select.files[0]",
+                "bad glob",
+            ),
         ];
         for (text, path, message) in cases {
             let e = parse(text).unwrap_err();
@@ -211,6 +330,44 @@ mod tests {
         }
         let e = parse("{\n  \"budgets\": [,]\n}").unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(15)));
+    }
+
+    /// The issue's case (a budgets file of about 600 bytes): `{a,{a,…}}` nested past what the
+    /// regex crate accepts (about 125 levels here) made globset's own `expect` panic (exit 101);
+    /// nested some thousands deep, globset overflows the stack while building the regex. Both are refused with the budget and the JSON path before globset
+    /// sees them, at any depth, alone or among other globs.
+    #[test]
+    fn deeply_nested_globs_are_an_error_not_a_panic() {
+        for depth in [17, 130, 250, 5_000] {
+            let glob = format!("{}a{}", "{a,".repeat(depth), "}".repeat(depth));
+            for files in [format!("[\"{glob}\"]"), format!("[\"*.js\", \"!{glob}\"]")] {
+                let text = format!(
+                    r#"{{"budgets": [{{"name": "deep", "select": {{"files": {files}}}, "max": "1 kB"}}]}}"#
+                );
+                let e = parse(&text).unwrap_err();
+                assert!(e.path.starts_with("budgets[0].select.files["), "{e}");
+                assert_eq!(e.budget.as_deref(), Some("deep"));
+                assert!(
+                    e.message.contains("nested more than") || e.message.contains("bytes; at most"),
+                    "{}",
+                    e.message
+                );
+            }
+        }
+        // Many long globs together are refused before any is compiled.
+        let glob = format!("assets/{}*.js", "x".repeat(1000));
+        let many: Vec<String> = (0..300)
+            .map(|i| {
+                format!(r#"{{"name": "b{i}", "select": {{"files": ["{glob}"]}}, "max": "1 kB"}}"#)
+            })
+            .collect();
+        let e = parse(&format!(r#"{{"budgets": [{}]}}"#, many.join(","))).unwrap_err();
+        assert_eq!(e.path, "budgets");
+        assert!(e.message.contains("at most 256 KiB"), "{e}");
+        // Sixteen levels are fine, and match.
+        let glob = format!("{}x.js{}", "{a,".repeat(16), "}".repeat(16));
+        let globs = select::Globs::compile(&[glob], "files").unwrap();
+        assert!(globs.matches("x.js") && globs.matches("a") && !globs.matches("b"));
     }
 
     #[test]

@@ -13,7 +13,35 @@ pub struct Globs {
     include: Option<GlobSet>,
     exclude: GlobSet,
     /// Each include glob alone, to tell which one matches nothing.
-    each: Vec<(usize, String, globset::GlobMatcher)>,
+    each: Vec<(usize, String, GlobSet)>,
+}
+
+/// Longer globs than anyone writes; the bound keeps globset's regex small.
+pub const MAX_GLOB_LEN: usize = 1024;
+/// `{a,{b,c}}` nesting deeper than this is refused before globset sees it: globset recurses
+/// once per level when it builds a glob's regex, and its own `expect` fires when the regex
+/// crate refuses the result (nesting past its limit), so the bound has to come first.
+pub const MAX_GLOB_NESTING: usize = 16;
+/// Globs in one budget's `files`.
+pub const MAX_GLOBS: usize = 1000;
+
+/// How deep `{` alternations nest in `pattern`, counting every unescaped `{` (inside a `[…]`
+/// class too: over-counting only refuses globs nobody writes).
+fn nesting(pattern: &str) -> usize {
+    let (mut depth, mut deepest, mut escaped) = (0usize, 0usize, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl Globs {
@@ -23,7 +51,36 @@ impl Globs {
         let mut exclude = GlobSetBuilder::new();
         let mut each = Vec::new();
         let mut any_include = false;
+        let error = |at: String, message: String| ConfigError {
+            path: at,
+            budget: None,
+            line: None,
+            column: None,
+            message,
+        };
+        if patterns.len() > MAX_GLOBS {
+            return Err(error(
+                path.to_owned(),
+                format!(
+                    "{} globs; at most {MAX_GLOBS} in one budget",
+                    patterns.len()
+                ),
+            ));
+        }
         for (i, p) in patterns.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            if p.len() > MAX_GLOB_LEN {
+                return Err(error(
+                    at,
+                    format!("a glob of {} bytes; at most {MAX_GLOB_LEN}", p.len()),
+                ));
+            }
+            if nesting(p) > MAX_GLOB_NESTING {
+                return Err(error(
+                    at,
+                    format!("bad glob `{p}`: `{{…}}` nested more than {MAX_GLOB_NESTING} deep"),
+                ));
+            }
             let (negated, pattern) = match p.strip_prefix('!') {
                 Some(rest) => (true, rest),
                 None => (false, p.as_str()),
@@ -32,17 +89,17 @@ impl Globs {
             let glob = globset::GlobBuilder::new(pattern)
                 .literal_separator(true)
                 .build()
-                .map_err(|e| ConfigError {
-                    path: format!("{path}[{i}]"),
-                    budget: None,
-                    line: None,
-                    column: None,
-                    message: format!("bad glob `{p}`: {e}"),
-                })?;
+                .map_err(|e| error(at.clone(), format!("bad glob `{p}`: {e}")))?;
             if negated {
                 exclude.add(glob);
             } else {
-                each.push((i, p.clone(), glob.compile_matcher()));
+                // A one-glob set rather than `Glob::compile_matcher`, which `expect`s the regex
+                // to compile: a set's build returns the error instead.
+                let alone = GlobSetBuilder::new()
+                    .add(glob.clone())
+                    .build()
+                    .map_err(|e| error(at.clone(), format!("bad glob `{p}`: {e}")))?;
+                each.push((i, p.clone(), alone));
                 include.add(glob);
                 any_include = true;
             }
@@ -179,4 +236,19 @@ pub fn select<'a>(report: &'a Report, select: &Select, globs: &Globs) -> Vec<&'a
                 .is_none_or(|s| s.contains(f.path.as_str()))
         })
         .collect()
+}
+
+/// Whether `select` could pick a file at `path` that is not in the report because it could not
+/// be read (or has a name that is not UTF-8). Only what the path alone decides can exclude it:
+/// `types` (by extension) and `files`. Where it sits in the build graph (`chunk`, `entry`,
+/// `route`, `scope`) is unknown for a file whose content is unknown, so those conditions do
+/// not exclude it: a budget fails closed rather than pass on a sum without the file.
+pub fn might_select(select: &Select, globs: &Globs, path: &str) -> bool {
+    let kind = FileKind::from_path(path);
+    let kind_ok = if select.types.is_empty() {
+        kind.is_payload()
+    } else {
+        select.types.contains(&kind)
+    };
+    kind_ok && globs.matches(path)
 }

@@ -25,15 +25,13 @@ impl Size {
         let split = t
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(t.len());
-        let (number, unit) = (&t[..split], t[split..].trim());
+        let (number, unit) = t.split_at(split);
+        let unit = unit.trim();
         if number.is_empty() {
             return Err(format!(
                 "`{text}` is not a size; write a number and a unit, e.g. \"300 kB\""
             ));
         }
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("`{number}` in `{text}` is not a number"))?;
         let Some(&(_, factor)) = UNITS.iter().find(|(u, _)| *u == unit) else {
             let hint = match unit.to_ascii_lowercase().as_str() {
                 "" => "a unit is required".to_owned(),
@@ -45,8 +43,64 @@ impl Size {
             };
             return Err(format!("bad unit in `{text}`: {hint}"));
         };
-        Ok(Size((value * factor as f64).round() as u64))
+        match scaled(number, factor) {
+            Ok(bytes) => Ok(Size(bytes)),
+            Err(Scaled::NotANumber) => Err(format!("`{number}` in `{text}` is not a number")),
+            Err(Scaled::TooLarge) => Err(format!(
+                "`{text}` is more than {} bytes, the largest size there is",
+                u64::MAX
+            )),
+        }
     }
+}
+
+/// Why a decimal number times a unit is not a byte count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scaled {
+    NotANumber,
+    TooLarge,
+}
+
+/// `number` (digits with at most one `.` between digits: `300`, `1.5`) times `factor`, rounded
+/// to the nearest byte, computed exactly: no float, so every size prints and parses back to
+/// itself and a number past `u64::MAX` is refused rather than saturated.
+pub(crate) fn scaled(number: &str, factor: u64) -> Result<u64, Scaled> {
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || (number.contains('.') && frac.is_empty())
+    {
+        return Err(Scaled::NotANumber);
+    }
+    let int = int.trim_start_matches('0');
+    // u64::MAX has 20 digits; anything longer is too large whatever the unit.
+    if int.len() > 20 {
+        return Err(Scaled::TooLarge);
+    }
+    let whole: u128 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| Scaled::NotANumber)?
+    };
+    // Twenty decimals decide the rounding of any factor up to 2^64 bytes; later digits cannot.
+    let frac = frac.get(..frac.len().min(20)).unwrap_or(frac);
+    let scale = 10u128.pow(frac.len() as u32);
+    let part: u128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| Scaled::NotANumber)?
+    };
+    let factor = u128::from(factor);
+    // part < 10^20 < 2^67 and every unit is below 2^31, so the product fits in u128; it is
+    // checked all the same, as is everything computed from outside numbers.
+    let fraction = part
+        .checked_mul(factor)
+        .map(|p| (p + scale / 2) / scale)
+        .ok_or(Scaled::TooLarge)?;
+    let bytes = whole
+        .checked_mul(factor)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or(Scaled::TooLarge)?;
+    u64::try_from(bytes).map_err(|_| Scaled::TooLarge)
 }
 
 impl std::fmt::Display for Size {
@@ -102,41 +156,41 @@ pub struct Growth {
 
 impl Growth {
     pub fn parse(text: &str) -> Result<Growth, String> {
+        let bad = || {
+            format!("`{text}` is not a growth limit; write \"+10%\", \"+20 kB\" or \"+10% +20 kB\"")
+        };
+        let Some(rest) = text.trim().strip_prefix('+') else {
+            return Err(bad());
+        };
         let mut growth = Growth {
             percent: None,
             bytes: None,
         };
-        for part in text
-            .split([',', ' '])
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split('+')
-        {
-            let part = part.trim();
+        for part in rest.split('+') {
+            // Limits are separated by spaces or a comma: `+5% +1 kB`, `+5%, +1 kB`.
+            let part = part.trim().trim_end_matches(',').trim_end();
             if part.is_empty() {
-                continue;
+                return Err(bad());
             }
             if let Some(p) = part.strip_suffix('%') {
-                let v: f64 = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{part}` in `{text}` is not a percentage"))?;
-                growth.percent = Some(v);
+                if growth.percent.is_some() {
+                    return Err(format!("`{text}` gives two percentages; give one"));
+                }
+                growth.percent = Some(percent(p.trim()).ok_or_else(|| {
+                    format!(
+                        "`{part}` in `{text}` is not a percentage; write digits, e.g. \"+10%\" or \"+2.5%\""
+                    )
+                })?);
             } else {
+                if growth.bytes.is_some() {
+                    return Err(format!("`{text}` gives two sizes; give one"));
+                }
                 growth.bytes = Some(
                     Size::parse(part)
                         .map_err(|e| format!("in growth `{text}`: {e}"))?
                         .0,
                 );
             }
-        }
-        if !text.trim_start().starts_with('+')
-            || (growth.percent.is_none() && growth.bytes.is_none())
-        {
-            return Err(format!(
-                "`{text}` is not a growth limit; write \"+10%\", \"+20 kB\" or \"+10% +20 kB\""
-            ));
         }
         Ok(growth)
     }
@@ -165,6 +219,18 @@ impl Growth {
         }
         parts.join(" ")
     }
+}
+
+/// A percentage as written in a growth limit: digits with an optional decimal part, finite.
+/// No sign, no `NaN`, no `inf`, no exponent: a limit that could never (or always) trip is a
+/// typo, not a setting.
+pub(crate) fn percent(text: &str) -> Option<f64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || (text.contains('.') && !digits(frac)) {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|p| p.is_finite())
 }
 
 impl<'de> Deserialize<'de> for Growth {
@@ -221,6 +287,92 @@ mod tests {
         assert_eq!(Size(500_000).to_string(), "500 kB");
         assert_eq!(Size(174_080).to_string(), "170 KiB");
         assert_eq!(Size(12).to_string(), "12 B");
+    }
+
+    #[test]
+    fn sizes_are_exact_and_never_saturate() {
+        assert_eq!(Size::parse("0.5 B"), Ok(Size(1)), "half a byte rounds up");
+        assert_eq!(Size::parse("0.0001 kB"), Ok(Size(0)));
+        assert_eq!(Size::parse("1.0000000001 GiB"), Ok(Size(1 << 30)));
+        assert_eq!(
+            Size::parse("18446744073709551615 B"),
+            Ok(Size(u64::MAX)),
+            "the largest size is exact, not a float near it"
+        );
+        assert_eq!(
+            Size::parse("9007199254740993 B"),
+            Ok(Size(9_007_199_254_740_993)),
+            "2^53 + 1 survives (a float would make it 2^53)"
+        );
+        for too_large in [
+            "18446744073709551616 B",
+            "17179869184 GiB",
+            "1000000000000000000000000 B",
+        ] {
+            let e = Size::parse(too_large).unwrap_err();
+            assert!(e.contains("largest size"), "{too_large}: {e}");
+        }
+        for not_a_number in [
+            "1. kB", ".5 kB", "1.2.3 kB", "- 1 kB", "+1 kB", "NaN kB", "inf B", "1e3 B",
+        ] {
+            assert!(Size::parse(not_a_number).is_err(), "{not_a_number}");
+        }
+        for n in [
+            0,
+            1,
+            999,
+            1000,
+            1024,
+            174_080,
+            1 << 53,
+            (1 << 53) + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(Size::parse(&Size(n).to_string()), Ok(Size(n)), "{n}");
+        }
+    }
+
+    #[test]
+    fn growth_limits_that_could_never_or_always_trip_are_refused() {
+        for bad in [
+            "+NaN%",
+            "+nan%",
+            "+inf%",
+            "+-10%",
+            "+ -10%",
+            "+1e3%",
+            "+10",
+            "+%",
+            "+",
+            "++10%",
+            "+10% +",
+            "+10% +20%",
+            "+1 kB +2 kB",
+            "+10%%",
+            "-10%",
+            "+10 % +x",
+        ] {
+            assert!(Growth::parse(bad).is_err(), "{bad} was accepted");
+        }
+        let g = Growth::parse("+0%").unwrap();
+        assert!(
+            g.exceeded(100, 101) && !g.exceeded(100, 100),
+            "+0% allows no growth"
+        );
+        assert!(
+            !Growth::parse("+10%").unwrap().exceeded(0, 0),
+            "zero growth never fails"
+        );
+        let g = Growth::parse("+2.5%, +1 KiB").unwrap();
+        assert_eq!((g.percent, g.bytes), (Some(2.5), Some(1024)));
+        assert_eq!(Growth::parse(&g.describe()), Ok(g), "{}", g.describe());
+        let huge = Growth::parse("+100000000000000000000000%").unwrap();
+        assert!(!huge.exceeded(u64::MAX / 2, u64::MAX));
+        assert!(
+            Growth::parse(&format!("+1{}%", "0".repeat(400))).is_err(),
+            "a percentage past f64 is not finite"
+        );
     }
 
     #[test]

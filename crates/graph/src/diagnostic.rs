@@ -74,8 +74,13 @@ codes! {
     BudgetEmpty = "budget/empty",
     /// The budgets file is malformed or cannot be evaluated (exit 2).
     BudgetConfig = "budget/config",
-    /// The baseline report cannot be read or is of another schema version (exit 2).
+    /// The baseline report cannot be read, is of another schema version, or lacks the sizes a
+    /// growth budget compares (an encoding it was not measured in) (exit 2).
     BudgetBaseline = "budget/baseline",
+    /// A budget selects a file whose size in its encoding is unknown (the file could not be
+    /// read, its name is not UTF-8, or it could not be compressed), or sizes that add up past
+    /// 2^64 bytes: the budget is not decided without them (exit 2, fails closed).
+    BudgetUnmeasured = "budget/unmeasured",
     /// A source map is not JSON, not version 3, has bad VLQ or lacks `sources`/`mappings`; the
     /// file is attributed as `(unmapped)`.
     MapMalformed = "map/malformed",

@@ -94,6 +94,35 @@ mod tests {
     }
 
     #[test]
+    fn a_name_never_starts_a_command_of_its_own() {
+        let mut report: Report = serde_json::from_str(
+            r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
+        )
+        .unwrap();
+        let mut v = verdict(0, VerdictStatus::Fail);
+        v.name = "x\n::error::forged\r::warning::also\u{1b}[2J\u{85}".into();
+        v.files = vec!["a\n::error::f.js".into()];
+        v.message = format!("{} is over", v.name);
+        report.budgets = Some(BudgetsReport {
+            source: "b.json".into(),
+            verdicts: vec![v],
+        });
+        let mut out = Vec::new();
+        write(&report, &Options::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert_eq!(
+            text.split(['\r', '\n']).filter(|l| !l.is_empty()).count(),
+            1
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{85}'),
+            "{text}"
+        );
+        assert!(text.contains("x%0A::error::forged"), "{text}");
+    }
+
+    #[test]
     fn at_most_ten_per_level_then_a_summary_and_escaping() {
         let mut report: Report = serde_json::from_str(
             r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[]}"#,
@@ -126,6 +155,10 @@ mod tests {
                 .last()
                 .unwrap()
                 .starts_with("::notice title=distill::3 more failed and 0 more warned")
+        );
+        assert!(
+            lines.iter().all(|l| l.starts_with("::")),
+            "one command per line: {text}"
         );
         assert_eq!(
             lines[0],

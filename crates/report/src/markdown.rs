@@ -23,19 +23,42 @@ fn icon(status: VerdictStatus) -> &'static str {
 }
 
 /// Markdown table cells: pipes and line breaks would break the table; `<` would be HTML.
+/// Control characters are written as visible escapes first (`distill_graph::printable`).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    distill_graph::printable(s)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+}
+
+/// A name as an inline code span inside a table cell. A code span shows its text as it is
+/// (no HTML, no backslash escapes), so only a table's `|` is escaped, and the fence is one
+/// backtick longer than the longest run of backticks in the name, so a name holding backticks
+/// cannot close the span early and have the rest read as markdown (a link, an image).
+fn code(s: &str) -> String {
+    let text = distill_graph::printable(s).replace('|', "\\|");
+    let (mut run, mut longest) = (0, 0);
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space inside the fence.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn delta(before: u64, after: u64) -> String {
-    let d = after as i64 - before as i64;
-    if d == 0 {
+    if before == after {
         return "±0".into();
     }
+    // i128 holds the difference of any two u64 exactly; `as i64` would wrap past 2^63.
+    let d = i128::from(after) - i128::from(before);
     let pct = if before > 0 {
         format!(" ({:+.1}%)", d as f64 * 100.0 / before as f64)
     } else {
@@ -44,7 +67,7 @@ fn delta(before: u64, after: u64) -> String {
     format!(
         "{}{}{pct}",
         if d > 0 { "+" } else { "−" },
-        format_bytes(d.unsigned_abs())
+        format_bytes(after.abs_diff(before))
     )
 }
 
@@ -124,8 +147,8 @@ pub fn render(report: &Report) -> String {
         doc.line("|---|---:|---:|---:|");
         for s in sets {
             doc.row(&format!(
-                "| `{}` | {} | {} | {} |",
-                cell(&s.name),
+                "| {} | {} | {} | {} |",
+                code(&s.name),
                 s.initial.len(),
                 format_bytes(size(&s.initial_sizes, enc)),
                 format_bytes(size(&s.lazy_sizes, enc))
@@ -135,23 +158,33 @@ pub fn render(report: &Report) -> String {
     }
 
     if let Some(diff) = &report.diff {
+        // Before and after in one encoding both were measured in: a baseline measured without
+        // the main one is compared by raw size, never its raw against our compressed.
+        let both = |e: Encoding| {
+            diff.files
+                .iter()
+                .flat_map(|f| f.before.iter().chain(&f.after))
+                .all(|s| s.get(e).is_some())
+        };
+        let enc = if both(enc) { enc } else { Encoding::Raw };
         let changed: Vec<_> = diff
             .files
             .iter()
             .filter(|f| f.status != DiffStatus::Same)
             .collect();
+        // A baseline is outside input: sizes near u64::MAX saturate rather than wrap.
         let before: u64 = diff
             .files
             .iter()
             .filter_map(|f| f.before.as_ref())
             .map(|s| size(s, enc))
-            .sum();
+            .fold(0, u64::saturating_add);
         let after: u64 = diff
             .files
             .iter()
             .filter_map(|f| f.after.as_ref())
             .map(|s| size(s, enc))
-            .sum();
+            .fold(0, u64::saturating_add);
         doc.line(&format!("### Against the baseline ({})\n", enc.as_str()));
         doc.line(&format!(
             "Total: {} → {} ({}); {} files changed, {} unchanged.\n",
@@ -169,7 +202,7 @@ pub fn render(report: &Report) -> String {
                 .map(|f| {
                     let b = f.before.as_ref().map_or(0, |s| size(s, enc));
                     let a = f.after.as_ref().map_or(0, |s| size(s, enc));
-                    (a as i64 - b as i64, f, b, a)
+                    (i128::from(a) - i128::from(b), f, b, a)
                 })
                 .collect();
             rows.sort_by_key(|(d, f, _, _)| (std::cmp::Reverse(d.unsigned_abs()), f.path.clone()));
@@ -187,8 +220,8 @@ pub fn render(report: &Report) -> String {
                     }
                 };
                 doc.row(&format!(
-                    "| `{}` | {} | {} | {} | {} |",
-                    cell(name),
+                    "| {} | {} | {} | {} | {} |",
+                    code(name),
                     f.status.as_str(),
                     show(f.before.is_some(), b),
                     show(f.after.is_some(), a),
@@ -260,6 +293,55 @@ pub fn write(report: &Report, _options: &Options, out: &mut dyn Write) -> io::Re
 mod tests {
     use super::*;
     use distill_schema::{BudgetsReport, Compression};
+
+    #[test]
+    fn names_stay_text_in_code_spans_and_cells() {
+        assert_eq!(code("assets/a.js"), "`assets/a.js`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x``"), "``` `x`` ```");
+        assert_eq!(
+            code("a|b<c>"),
+            "`a\\|b<c>`",
+            "a code span shows `<` as it is"
+        );
+        assert_eq!(code("x\n| y"), "`x\\n\\| y`");
+        assert_eq!(cell("\u{1b}[31m|\r\n"), "\\\\u{1b}[31m\\|\\\\r\\\\n");
+        // A name holding a backtick cannot end the span and smuggle a link or image in.
+        let hostile = "x`![t](https://tracker.invalid/p.png)`";
+        let span = code(hostile);
+        assert!(span.starts_with("``") && span.ends_with("``"), "{span}");
+        assert_eq!(span, format!("`` {hostile} ``"));
+    }
+
+    #[test]
+    fn deltas_near_u64_max_do_not_wrap() {
+        assert_eq!(delta(0, u64::MAX), "+18446.7 PB");
+        assert_eq!(delta(u64::MAX, 0), "−18446.7 PB (-100.0%)");
+        assert_eq!(delta(u64::MAX, u64::MAX), "±0");
+        assert_eq!(delta(1 << 63, (1 << 63) + 1000), "+1.00 kB (+0.0%)");
+        let mut report: Report = serde_json::from_str(
+            r#"{"schemaVersion":1,"tool":{"name":"distill","version":"0"},"framework":null,"encoders":[{"encoding":"brotli","encoder":"b","level":11}],"files":[],"chunks":[],"edges":[],"entries":[],"routes":[],"totals":{},"serverFiles":0,"diagnostics":[],
+                "diff":{"baseline":"b.json","files":[
+                  {"path":"a.js","baselinePath":"a.js","status":"shrank","before":{"raw":18446744073709551615,"brotli":18446744073709551615},"after":{"raw":1,"brotli":1}},
+                  {"baselinePath":"b.js","status":"removed","before":{"raw":18446744073709551615,"brotli":18446744073709551615}}]}}"#,
+        )
+        .unwrap();
+        let md = render(&report);
+        assert!(
+            md.contains("Total: 18446.7 PB → 1 B"),
+            "saturated, not wrapped: {md}"
+        );
+        // A baseline measured without brotli is compared by raw, and says so.
+        if let Some(d) = report.diff.as_mut() {
+            for f in &mut d.files {
+                if let Some(b) = f.before.as_mut() {
+                    b.brotli = None;
+                }
+            }
+        }
+        let md = render(&report);
+        assert!(md.contains("### Against the baseline (raw)"), "{md}");
+    }
 
     #[test]
     fn stays_under_githubs_limit_with_a_note_and_failures_first() {

@@ -1,6 +1,6 @@
 //! Angular `angular.json` budgets.
 
-use super::{budget, bytes_package_size, err};
+use super::{budget, bytes_package_size, checked, err};
 use crate::schema::{Budget, BudgetsFile, Compression, Scope};
 use crate::{ConfigError, Size};
 use distill_graph::FileKind as Kind;
@@ -146,7 +146,7 @@ fn angular_budget(
         notices.push(format!("`{}`: no limit given; skipped", b.name));
         return Ok(None);
     }
-    Ok(Some(b))
+    checked(b, at).map(Some)
 }
 
 /// `500kb`, `1mb`, `100b`, or `10%` of a baseline (added for maximums, subtracted for minimums).
@@ -157,10 +157,13 @@ fn angular_size(
 ) -> Result<Size, ConfigError> {
     let t = text.trim();
     if let Some(p) = t.strip_suffix('%') {
-        let pct: f64 = p
-            .trim()
-            .parse()
-            .map_err(|_| err(path, format!("`{text}` is not a percentage")))?;
+        // Digits only: `NaN%` parses as a float and would become a silent 0 B.
+        let pct = crate::size::percent(p.trim()).ok_or_else(|| {
+            err(
+                path,
+                format!("`{text}` is not a percentage; write digits, e.g. \"10%\""),
+            )
+        })?;
         let (base, below) = baseline.ok_or_else(|| {
             err(
                 path,
@@ -169,11 +172,19 @@ fn angular_size(
         })?;
         let delta = base.0 as f64 * pct / 100.0;
         let v = if below {
-            base.0 as f64 - delta
+            // A minimum more than 100% below the baseline is no minimum: 0 B.
+            (base.0 as f64 - delta).max(0.0)
         } else {
             base.0 as f64 + delta
         };
-        return Ok(Size(v.max(0.0).round() as u64));
+        // 2^64: below it (and finite, non-negative) the conversion is exact in range.
+        if !(v.is_finite() && v < 18_446_744_073_709_551_616.0) {
+            return Err(err(
+                path,
+                format!("`{text}` of the baseline is more than {} bytes", u64::MAX),
+            ));
+        }
+        return Ok(Size(v.round() as u64));
     }
     bytes_package_size(t, path)
 }

@@ -1,6 +1,6 @@
 //! bundlesize and bundlewatch configs.
 
-use super::{budget, bytes_package_size, err, rebase};
+use super::{budget, bytes_package_size, checked, err, rebase};
 use crate::ConfigError;
 use crate::schema::{BudgetsFile, Compression};
 use serde_json::Value;
@@ -56,7 +56,7 @@ pub(super) fn read(
                 ));
             }
         });
-        budgets.push(b);
+        budgets.push(checked(b, &path)?);
     }
     Ok(BudgetsFile {
         schema: None,

@@ -1,10 +1,13 @@
 //! Lighthouse `budget.json`.
 
-use super::{budget, err};
+use super::{budget, checked, err};
 use crate::schema::{BudgetsFile, Compression};
 use crate::{ConfigError, Size};
 use distill_graph::FileKind as Kind;
 use serde_json::Value;
+
+/// 2^64 as a float: a non-negative float below it converts to `u64` exactly in range.
+const U64_LIMIT: f64 = 18_446_744_073_709_551_616.0;
 
 /// Lighthouse `budget.json`: `[{ path, resourceSizes: [{resourceType, budget}], resourceCounts,
 /// timings }]`; sizes are KiB of transfer size, measured here as gzip.
@@ -42,6 +45,14 @@ pub(super) fn read(value: &Value, notices: &mut Vec<String>) -> Result<BudgetsFi
                     .get("budget")
                     .and_then(Value::as_f64)
                     .ok_or_else(|| err(format!("{at}.budget"), "expected a number"))?;
+                // JSON has no NaN, but it has -5 and 1e300: neither is a budget, and `as u64`
+                // would turn both into a silent 0 B or 16 EiB.
+                if !(amount.is_finite() && amount >= 0.0) {
+                    return Err(err(
+                        format!("{at}.budget"),
+                        format!("{amount} is not a budget; expected a number of zero or more"),
+                    ));
+                }
                 let types = match rt {
                     "total" => vec![],
                     "document" => vec![Kind::Document],
@@ -70,11 +81,24 @@ pub(super) fn read(value: &Value, notices: &mut Vec<String>) -> Result<BudgetsFi
                 ));
                 b.select.types = types;
                 if counts {
+                    if amount.fract() != 0.0 || amount >= U64_LIMIT {
+                        return Err(err(
+                            format!("{at}.budget"),
+                            format!("{amount} is not a number of files"),
+                        ));
+                    }
                     b.max_count = Some(amount as u64);
                 } else {
-                    b.max = Some(Size((amount * 1024.0).round() as u64));
+                    let bytes = (amount * 1024.0).round();
+                    if bytes >= U64_LIMIT {
+                        return Err(err(
+                            format!("{at}.budget"),
+                            format!("{amount} KiB is more than {} bytes", u64::MAX),
+                        ));
+                    }
+                    b.max = Some(Size(bytes as u64));
                 }
-                budgets.push(b);
+                budgets.push(checked(b, &at)?);
             }
         }
     }

@@ -85,6 +85,24 @@ pub fn read(file_name: &str, text: &str, build_prefix: &str) -> Result<Imported,
     } else {
         by_shape(&value, build_prefix, &mut notices)?
     };
+    if budgets.budgets.is_empty() {
+        let said = if notices.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notices.join("; "))
+        };
+        return Err(err(
+            "",
+            format!(
+                "no budget distill can check in this {} file{said}",
+                format.label()
+            ),
+        ));
+    }
+    // What every importer builds is checked as `parse` checks budgets.json (each importer
+    // already checked its budgets where it could name the place in its own file), so
+    // `budgets convert` never prints a file that `check` refuses.
+    crate::validate(&budgets)?;
     Ok(Imported {
         format,
         budgets,
@@ -198,34 +216,65 @@ fn budget(name: String) -> Budget {
     }
 }
 
+/// A budget an importer built, checked as `parse` checks a budget of budgets.json; an error
+/// names `at`, the place in the imported file the budget comes from.
+fn checked(b: Budget, at: &str) -> Result<Budget, ConfigError> {
+    match crate::check_budget(&b) {
+        Ok(()) => Ok(b),
+        Err((_, message)) => Err(ConfigError {
+            path: at.to_owned(),
+            budget: Some(b.name.clone()),
+            line: None,
+            column: None,
+            message,
+        }),
+    }
+}
+
 /// A size as the `bytes` npm package reads it: units case-insensitive and binary (`kb` = 1024);
-/// a bare number is bytes.
+/// a bare number is bytes. Computed exactly, and refused past `u64::MAX`.
 fn bytes_package_size(text: &str, path: &str) -> Result<Size, ConfigError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
-    let value: f64 = t[..split]
-        .parse()
-        .map_err(|_| err(path, format!("`{text}` is not a size")))?;
-    let factor: u64 = match t[split..].trim().to_ascii_lowercase().as_str() {
+    let (number, unit) = t.split_at(split);
+    if number.is_empty() {
+        return Err(err(path, format!("`{text}` is not a size")));
+    }
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" | "k" | "kib" => 1 << 10,
         "mb" | "m" | "mib" => 1 << 20,
         "gb" | "g" | "gib" => 1 << 30,
         other => return Err(err(path, format!("unknown unit `{other}` in `{text}`"))),
     };
-    Ok(Size((value * factor as f64).round() as u64))
+    match crate::size::scaled(number, factor) {
+        Ok(bytes) => Ok(Size(bytes)),
+        Err(crate::size::Scaled::NotANumber) => Err(err(path, format!("`{text}` is not a size"))),
+        Err(crate::size::Scaled::TooLarge) => Err(err(
+            path,
+            format!("`{text}` is more than {} bytes", u64::MAX),
+        )),
+    }
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+/// A string or an array of strings (`path` of size-limit); anything else is an error, never
+/// dropped.
+fn strings(v: Option<&Value>, path: &str) -> Result<Vec<String>, ConfigError> {
     match v {
-        Some(Value::String(s)) => vec![s.clone()],
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
         Some(Value::Array(a)) => a
             .iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
+            .enumerate()
+            .map(|(i, s)| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| err(format!("{path}[{i}]"), "expected a glob string"))
+            })
             .collect(),
-        _ => Vec::new(),
+        Some(_) => Err(err(path, "expected a glob or an array of globs")),
     }
 }
 
@@ -251,8 +300,132 @@ mod tests {
     use crate::schema::{Compression, Scope};
     use distill_graph::FileKind as Kind;
 
+    /// Imports, and checks that what `budgets convert` would print is accepted by `parse` and
+    /// reads back as the same budgets: every importer case below goes through this.
     fn import(name: &str, text: &str) -> Imported {
-        read(name, text, "dist/").unwrap_or_else(|e| panic!("{name}: {e}"))
+        let i = read(name, text, "dist/").unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_string_pretty(&i.budgets).unwrap();
+        let back = crate::parse(&json)
+            .unwrap_or_else(|e| panic!("{name}: the converted file is refused: {e}\n{json}"));
+        assert_eq!(
+            back, i.budgets,
+            "{name}: the converted file reads back otherwise"
+        );
+        i
+    }
+
+    #[track_caller]
+    fn refused(name: &str, text: &str, path: &str, message: &str) {
+        let e = read(name, text, "dist/").expect_err(text);
+        assert_eq!(e.path, path, "{text}: {e}");
+        assert!(e.message.contains(message), "{text}: {e}");
+    }
+
+    #[test]
+    fn numbers_that_are_not_budgets_are_errors_not_zero_bytes() {
+        let lh = |entry: &str| format!(r#"[{{"path": "/*", {entry}}}]"#);
+        refused(
+            "budget.json",
+            &lh(r#""resourceSizes": [{"resourceType": "script", "budget": -300}]"#),
+            "[0].resourceSizes[0].budget",
+            "-300 is not a budget",
+        );
+        refused(
+            "budget.json",
+            &lh(r#""resourceSizes": [{"resourceType": "script", "budget": 1e300}]"#),
+            "[0].resourceSizes[0].budget",
+            "more than 18446744073709551615 bytes",
+        );
+        refused(
+            "budget.json",
+            &lh(r#""resourceCounts": [{"resourceType": "image", "budget": 2.5}]"#),
+            "[0].resourceCounts[0].budget",
+            "not a number of files",
+        );
+        refused(
+            "budget.json",
+            &lh(r#""resourceCounts": [{"resourceType": "image", "budget": -1}]"#),
+            "[0].resourceCounts[0].budget",
+            "not a budget",
+        );
+        refused(
+            "budget.json",
+            &lh(r#""timings": [{"metric": "interactive", "budget": 3000}]"#),
+            "",
+            "no budget distill can check",
+        );
+        let ng = |budget: &str| {
+            format!(
+                r#"{{"projects": {{"app": {{"architect": {{"build": {{"options": {{"budgets": [{budget}]}}}}}}}}}}}}"#
+            )
+        };
+        let at = "projects.app.architect.build.options.budgets[0]";
+        refused(
+            "angular.json",
+            &ng(r#"{"type": "bundle", "name": "main", "baseline": "100kb", "error": "NaN%"}"#),
+            &format!("{at}.error"),
+            "not a percentage",
+        );
+        refused(
+            "angular.json",
+            &ng(r#"{"type": "bundle", "name": "main", "baseline": "100kb", "warning": "-10%"}"#),
+            &format!("{at}.warning"),
+            "not a percentage",
+        );
+        refused(
+            "angular.json",
+            &ng(r#"{"type": "initial", "maximumWarning": "2mb", "maximumError": "1mb"}"#),
+            at,
+            "above its max",
+        );
+        refused(
+            "angular.json",
+            &ng(r#"{"type": "all", "minimumError": "2mb", "maximumError": "1mb"}"#),
+            at,
+            "no size could pass",
+        );
+        refused(
+            "angular.json",
+            &ng(
+                r#"{"type": "bundle", "name": "main", "baseline": "17179869183gb", "error": "1%"}"#,
+            ),
+            &format!("{at}.error"),
+            "more than",
+        );
+        refused(
+            ".size-limit.json",
+            r#"[{"path": "dist/a.js", "limit": "99999999999999999999 kB"}]"#,
+            "[0].limit",
+            "more than",
+        );
+        refused(
+            ".size-limit.json",
+            r#"[{"path": "dist/a.js", "limit": 10}]"#,
+            "[0].limit",
+            "expected a string",
+        );
+        refused(
+            ".size-limit.json",
+            r#"[{"path": ["dist/a.js", 7], "limit": "1 kB"}]"#,
+            "[0].path[1]",
+            "expected a glob string",
+        );
+        refused(
+            ".size-limit.json",
+            &format!(
+                r#"[{{"path": "{}a{}", "limit": "1 kB"}}]"#,
+                "{a,".repeat(200),
+                "}".repeat(200)
+            ),
+            "[0]",
+            "nested more than",
+        );
+        refused(
+            "bundlesize.config.json",
+            r#"{"files": [{"path": "a.js", "maxSize": "NaN kB"}]}"#,
+            "files[0].maxSize",
+            "not a size",
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! size-limit's `.size-limit.json` or `package.json` `size-limit` key.
 
-use super::{budget, bytes_package_size, err, rebase, strings};
+use super::{budget, bytes_package_size, checked, err, rebase, strings};
 use crate::schema::{BudgetsFile, Compression};
 use crate::{ConfigError, Size};
 use serde_json::Value;
@@ -19,7 +19,7 @@ pub(super) fn read(
     let mut budgets = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("{at}[{i}]");
-        let globs = strings(item.get("path"));
+        let globs = strings(item.get("path"), &format!("{path}.path"))?;
         if globs.is_empty() {
             return Err(err(
                 format!("{path}.path"),
@@ -39,7 +39,17 @@ pub(super) fn read(
         } else {
             Compression::Brotli
         });
-        match item.get("limit").and_then(Value::as_str) {
+        let limit = match item.get("limit") {
+            None => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => {
+                return Err(err(
+                    format!("{path}.limit"),
+                    "expected a string such as \"10 kB\" or \"500 ms\"",
+                ));
+            }
+        };
+        match limit {
             Some(limit) if limit.trim().ends_with("ms") || limit.trim().ends_with(" s") => {
                 notices.push(format!("`{name}`: time limit `{limit}` ignored; distill budgets bytes, not running time"));
             }
@@ -67,7 +77,7 @@ pub(super) fn read(
             // A check without a byte limit still reports its size: warn at an unreachable level.
             b.warn = Some(Size(u64::MAX));
         }
-        budgets.push(b);
+        budgets.push(checked(b, &path)?);
     }
     Ok(BudgetsFile {
         schema: None,
