@@ -77,6 +77,17 @@ codes! {
     MapMismatch = "map/mismatch",
     /// A source map is larger than the limit attribution reads; the file is `(unmapped)`.
     MapTooLarge = "map/too-large",
+    /// A JS or CSS file does not parse (a syntax error, or not JS/CSS at all); it is kept as it was.
+    MinifyParseError = "minify/parse-error",
+    /// A minifier's output did not parse again; the file is kept as it was.
+    MinifyInvalidOutput = "minify/invalid-output",
+    /// Brackets nest deeper than the minifiers are run on; the file is kept as it was.
+    MinifyTooDeep = "minify/too-deep",
+    /// A minifier failed internally on a file; the file is kept as it was.
+    MinifyInternal = "minify/internal-error",
+    /// A minify option cannot be used: a browserslist query (from the project or
+    /// `--css-targets`) that does not resolve, a `--pure-funcs` entry that is not a name.
+    MinifyBadOption = "minify/bad-option",
 }
 
 impl fmt::Display for Code {
