@@ -93,16 +93,21 @@ fn run(
     let top_level_mark = Mark::new();
     program.mutate(resolver(unresolved_mark, top_level_mark, false));
 
-    let mut terser = TerserCompressorOptions::default();
-    terser.drop_console = opts.drop_console;
-    terser.drop_debugger = Some(opts.drop_debugger);
-    terser.pure_funcs = opts.pure_funcs.clone();
-    if opts.passes > 0 {
-        terser.passes = usize::from(opts.passes);
-    }
-    terser.module = module;
-    // A classic script's top-level names are globals other scripts read and write.
-    terser.toplevel = Some(TerserTopLevelOptions::Bool(module));
+    let defaults = TerserCompressorOptions::default();
+    let terser = TerserCompressorOptions {
+        drop_console: opts.drop_console,
+        drop_debugger: Some(opts.drop_debugger),
+        pure_funcs: opts.pure_funcs.clone(),
+        passes: if opts.passes > 0 {
+            usize::from(opts.passes)
+        } else {
+            defaults.passes
+        },
+        module,
+        // A classic script's top-level names are globals other scripts read and write.
+        toplevel: Some(TerserTopLevelOptions::Bool(module)),
+        ..defaults
+    };
     let mut compress = terser.into_config(cm.clone());
     compress.ecma = opts.targets.ecma;
     let options = MinifyOptions {
