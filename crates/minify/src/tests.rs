@@ -463,3 +463,90 @@ fn composed_maps_point_at_the_original_through_non_ascii_text() {
         );
     }
 }
+
+#[test]
+fn broken_input_maps_are_map_errors() {
+    let js_code = "export const a = 1;\n";
+    let css_code = "a { color: red }\n";
+    for (map, code) in [
+        (
+            "{\"version\":3,\"sources\":[\"a\"],\"names\":[],\"mappings\":\"!!\"}",
+            distill_graph::Code::MapMalformed,
+        ),
+        ("not json", distill_graph::Code::MapMalformed),
+        (
+            "{\"version\":3,\"sources\":[],\"names\":[],\"mappings\":\"AAAA\"}",
+            distill_graph::Code::MapOutOfRange,
+        ),
+        (
+            "{\"version\":3,\"sources\":[\"a\"],\"names\":[],\"mappings\":\";;;;AAAA\"}",
+            distill_graph::Code::MapMismatch,
+        ),
+    ] {
+        for m in JS_MINIFIERS {
+            let e = minify_js(
+                "a.js",
+                js_code,
+                Some(map),
+                ScriptKind::Module,
+                &opts(m),
+                &len,
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), code, "{m} {map}: {e}");
+            assert_eq!(e.path(), Some("a.js"));
+        }
+        let e = minify_css("a.css", css_code, Some(map), &CssOptions::default()).unwrap_err();
+        assert_eq!(e.code(), code, "css {map}: {e}");
+    }
+}
+
+#[test]
+fn errors_become_diagnostics_with_path_and_position() {
+    let e = minify_js(
+        "assets/bad.js",
+        "let ok = 1;\nlet x = ;\n",
+        None,
+        ScriptKind::Module,
+        &JsOptions::default(),
+        &len,
+    )
+    .unwrap_err();
+    let d = e.to_diagnostic();
+    assert_eq!(d.code, distill_graph::Code::MinifyParseError);
+    let text = d.to_string();
+    assert!(
+        text.starts_with("warning[minify/parse-error]: assets/bad.js:2:9: does not parse"),
+        "{text}"
+    );
+    assert!(text.contains("hint: the file was kept as it was"), "{text}");
+}
+
+#[test]
+fn maps_are_composed_only_when_the_build_has_one() {
+    let code = "export function greet(name) { return 'Hello, ' + name; }\n";
+    let out = minify_js(
+        "a.js",
+        code,
+        None,
+        ScriptKind::Module,
+        &JsOptions::default(),
+        &len,
+    )
+    .unwrap();
+    assert_eq!(out.map, None);
+    // An identity map of the one line: the composed map names the same source.
+    let map = "{\"version\":3,\"sources\":[\"src/a.js\"],\"sourcesContent\":[\"x\"],\"names\":[],\"mappings\":\"AAAA\"}";
+    for m in JS_MINIFIERS {
+        let out = minify_js("a.js", code, Some(map), ScriptKind::Module, &opts(m), &len).unwrap();
+        let composed =
+            oxc_sourcemap::SourceMap::from_json_string(out.map.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            composed.get_sources().collect::<Vec<_>>(),
+            ["src/a.js"],
+            "{m}"
+        );
+        assert_eq!(composed.get_source_content(0), Some("x"), "{m}");
+        assert!(composed.get_tokens().count() > 0, "{m}");
+    }
+}
