@@ -88,13 +88,14 @@ pub(crate) fn detect_kind(code: &str) -> ScriptKind {
     }
 }
 
+/// Minifies `code`; also returns the post-ES5 syntax the input uses, from the same parse.
 pub(crate) fn minify(
     path: &str,
     code: &str,
     kind: ScriptKind,
     opts: &JsOptions,
     want_map: bool,
-) -> Result<Output, MinifyError> {
+) -> Result<(Output, Features), MinifyError> {
     let alloc = Allocator::default();
     let ret = parse(&alloc, code, source_type(kind));
     if let Some((offset, message)) = first_error(&ret) {
@@ -107,6 +108,7 @@ pub(crate) fn minify(
         });
     }
     let mut program = ret.program;
+    let features = Features::of(&program);
 
     let compress = CompressOptions {
         target: opts.targets.js.clone(),
@@ -161,8 +163,11 @@ pub(crate) fn minify(
             })
             .collect(),
     });
-    Ok(Output {
-        code: printed.code,
-        map,
-    })
+    Ok((
+        Output {
+            code: printed.code,
+            map,
+        },
+        features,
+    ))
 }

@@ -19,7 +19,7 @@ use swc_core::ecma::minifier::optimize;
 use swc_core::ecma::minifier::option::terser::{TerserCompressorOptions, TerserTopLevelOptions};
 use swc_core::ecma::minifier::option::{ExtraOptions, MangleOptions, MinifyOptions};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax};
-use swc_core::ecma::transforms::base::fixer::fixer;
+use swc_core::ecma::transforms::base::fixer::{fixer, paren_remover};
 use swc_core::ecma::transforms::base::resolver;
 use swc_core::ecma::visit::{Visit, VisitWith};
 
@@ -91,6 +91,8 @@ fn run(
 
     let unresolved_mark = Mark::new();
     let top_level_mark = Mark::new();
+    // Parentheses as written hide shapes the compressor looks for (`(function(){…})()`).
+    program.mutate(paren_remover(Some(&comments)));
     program.mutate(resolver(unresolved_mark, top_level_mark, false));
 
     let defaults = TerserCompressorOptions::default();

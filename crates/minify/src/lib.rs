@@ -38,6 +38,7 @@ pub use targets::{Targets, queries_from_browserslistrc, queries_from_package_jso
 use sourcemap::InputMap;
 use std::fmt;
 use std::str::FromStr;
+use syntax::Features;
 use tail::Syntax;
 
 /// Versions of the tools whose output this crate returns; part of every cache key. A test
@@ -199,8 +200,9 @@ impl CssOptions {
 /// A minified file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Minified {
-    /// The minified code, ending with the input's `sourceMappingURL`/`debugId` comments. An
-    /// inline (`data:`) map is replaced by the new map inline, or dropped when there is none.
+    /// The minified code. With an input map, it ends with the input's `sourceMappingURL` and
+    /// `debugId` comments (an inline `data:` map replaced by the new map); without one, the
+    /// comments are dropped, as the old map no longer describes the code.
     pub code: String,
     /// The composed source map (JSON), present when an input map was given; write it where the
     /// input map was.
@@ -242,81 +244,87 @@ pub fn minify_js(
         .map(|m| InputMap::parse(path, m, code))
         .transpose()?;
     let want_map = input.is_some();
-    // One parse up front: its errors are reported the same whichever minifier is asked for,
-    // and its syntax is what the output may use beyond the targets.
-    let features = on_big_stack("oxc", path, || Ok(js_oxc::parse_features(body, kind)))?.map_err(
-        |(line, column, message)| MinifyError::Parse {
-            path: path.to_owned(),
-            line,
-            column,
-            message,
-        },
-    )?;
-
-    let candidate = |minifier: JsMinifier| -> Result<(&'static str, js_oxc::Output), MinifyError> {
-        let (name, out) = match minifier {
-            JsMinifier::Swc => (
-                "swc",
-                on_big_stack("swc", path, || {
-                    js_swc::minify(path, body, kind, opts, want_map)
-                })?,
-            ),
-            _ => (
-                "oxc",
-                on_big_stack("oxc", path, || {
-                    js_oxc::minify(path, body, kind, opts, want_map)
-                })?,
-            ),
+    let parse_error = |(line, column, message)| MinifyError::Parse {
+        path: path.to_owned(),
+        line,
+        column,
+        message,
+    };
+    let invalid = |minifier, line, column, message| MinifyError::InvalidOutput {
+        path: path.to_owned(),
+        minifier,
+        line,
+        column,
+        message,
+    };
+    // One minifier and the checks of its output, on one thread. The input's syntax (what the
+    // output may use beyond the targets) comes from oxc's own parse when oxc runs, else from a
+    // parse of its own, whose errors then read the same whichever minifier was asked for.
+    let candidate = |minifier: JsMinifier, known: Option<Features>| {
+        let name = if minifier == JsMinifier::Swc {
+            "swc"
+        } else {
+            "oxc"
         };
-        let code = &out.code;
-        let invalid = |line, column, message| MinifyError::InvalidOutput {
-            path: path.to_owned(),
-            minifier: name,
-            line,
-            column,
-            message,
-        };
-        let used = on_big_stack(name, path, || Ok(js_oxc::parse_features(code, kind)))?
-            .map_err(|(line, column, message)| invalid(line, column, message))?;
-        if let Some(feature) = used.first_unsupported(features, &opts.targets.js) {
-            return Err(invalid(
-                1,
-                1,
-                format!(
+        on_big_stack(name, path, || {
+            let (out, features) = if minifier == JsMinifier::Swc {
+                let features = match known {
+                    Some(f) => f,
+                    None => js_oxc::parse_features(body, kind).map_err(parse_error)?,
+                };
+                (js_swc::minify(path, body, kind, opts, want_map)?, features)
+            } else {
+                js_oxc::minify(path, body, kind, opts, want_map)?
+            };
+            let used = js_oxc::parse_features(&out.code, kind)
+                .map_err(|(line, column, message)| invalid(name, line, column, message))?;
+            if let Some(feature) = used.first_unsupported(features, &opts.targets.js) {
+                let message = format!(
                     "it uses {feature:?}, which the input does not and the browser targets lack"
-                ),
-            ));
-        }
-        Ok((name, out))
+                );
+                return Err(invalid(name, 1, 1, message));
+            }
+            Ok((name, out, features))
+        })
     };
 
     let mut rejected = Vec::new();
     let mut measured = None;
-    let (name, out) = match opts.minifier {
-        JsMinifier::Oxc | JsMinifier::Swc => candidate(opts.minifier)?,
-        JsMinifier::Best => match (candidate(JsMinifier::Oxc), candidate(JsMinifier::Swc)) {
-            (Ok(a), Ok(b)) => {
-                let size = |out: &js_oxc::Output| {
-                    let mut code = out.code.clone();
-                    tail::append(&mut code, &links, Syntax::Js, None);
-                    (measure(code.as_bytes()), code.len())
-                };
-                let (sa, sb) = (size(&a.1), size(&b.1));
-                // Ties go to the smaller raw file, then to oxc: the same input always picks
-                // the same output.
-                let (winner, s) = if sb < sa { (b, sb) } else { (a, sa) };
-                if !tail::has_inline_map(&links) {
-                    measured = Some(s.0);
+    let (name, out, _) = match opts.minifier {
+        JsMinifier::Oxc | JsMinifier::Swc => candidate(opts.minifier, None)?,
+        JsMinifier::Best => {
+            let oxc = match candidate(JsMinifier::Oxc, None) {
+                // The input itself does not parse: swc has nothing to add.
+                Err(e @ MinifyError::Parse { .. }) => return Err(e),
+                oxc => oxc,
+            };
+            let known = oxc.as_ref().ok().map(|c| c.2);
+            match (oxc, candidate(JsMinifier::Swc, known)) {
+                (Ok(a), Ok(b)) => {
+                    let size = |out: &js_oxc::Output| {
+                        let mut code = out.code.clone();
+                        if want_map {
+                            tail::append(&mut code, &links, Syntax::Js, None);
+                        }
+                        (measure(code.as_bytes()), code.len())
+                    };
+                    let (sa, sb) = (size(&a.1), size(&b.1));
+                    // Ties go to the smaller raw file, then to oxc: the same input always
+                    // picks the same output.
+                    let (winner, s) = if sb < sa { (b, sb) } else { (a, sa) };
+                    if !tail::has_inline_map(&links) {
+                        measured = Some(s.0);
+                    }
+                    winner
                 }
-                winner
+                (Ok(a), Err(e)) | (Err(e), Ok(a)) => {
+                    rejected.push(e);
+                    a
+                }
+                // Both failed on input that parses: oxc's error, the first.
+                (Err(e), Err(_)) => return Err(e),
             }
-            (Ok(a), Err(e)) | (Err(e), Ok(a)) => {
-                rejected.push(e);
-                a
-            }
-            // The input itself is at fault when both fail; oxc's error says where.
-            (Err(e), Err(_)) => return Err(e),
-        },
+        }
     };
 
     let map = match (&input, &out.map) {
@@ -347,22 +355,20 @@ pub fn minify_css(
         .map(|m| InputMap::parse(path, m, code))
         .transpose()?;
     let want_map = input.is_some();
+    // Minifying and the parse of its output, on one thread.
     let out = on_big_stack("lightningcss", path, || {
-        css::minify(path, body, opts, want_map)
-    })?;
-    let printed = &out.code;
-    on_big_stack("lightningcss", path, || {
-        Ok(css::check_parses(path, printed))
-    })?
-    .map_err(|e| {
-        let (line, column) = e.position().unwrap_or((1, 1));
-        MinifyError::InvalidOutput {
-            path: path.to_owned(),
-            minifier: "lightningcss",
-            line,
-            column,
-            message: e.message(),
-        }
+        let out = css::minify(path, body, opts, want_map)?;
+        css::check_parses(path, &out.code).map_err(|e| {
+            let (line, column) = e.position().unwrap_or((1, 1));
+            MinifyError::InvalidOutput {
+                path: path.to_owned(),
+                minifier: "lightningcss",
+                line,
+                column,
+                message: e.message(),
+            }
+        })?;
+        Ok(out)
     })?;
     let map = match (&input, &out.map) {
         (Some(input), Some(generated)) => Some(sourcemap::compose(generated, input)),
@@ -396,7 +402,10 @@ fn finish(
     while code.ends_with('\n') {
         code.pop();
     }
-    tail::append(&mut code, links, syntax, inline.as_deref());
+    // Without a new map the old one no longer describes the file: no link to it.
+    if map.is_some() {
+        tail::append(&mut code, links, syntax, inline.as_deref());
+    }
     Minified {
         code,
         map: map.map(|m| m.to_json_string()),

@@ -222,22 +222,27 @@ fn css_minifies_for_targets_and_reports_bad_rules() {
 }
 
 #[test]
-fn link_comments_survive_minification() {
+fn link_comments_follow_the_map() {
     let code = "export const a = 1 + 2;\n//# sourceMappingURL=a-1234.js.map\n";
+    let map = r#"{"version":3,"sources":["src/a.js"],"names":[],"mappings":"AAAA"}"#;
     for m in JS_MINIFIERS {
-        let out = js(code, ScriptKind::Module, &opts(m));
-        let (min, link) = out.split_once('\n').unwrap();
-        assert!(min.starts_with("export") && min.contains('3'), "{m}: {out}");
+        let out = minify_js("a.js", code, Some(map), ScriptKind::Module, &opts(m), &len).unwrap();
+        let (min, link) = out.code.split_once('\n').unwrap();
+        assert!(
+            min.starts_with("export") && min.contains('3'),
+            "{m}: {}",
+            out.code
+        );
         assert_eq!(link, "//# sourceMappingURL=a-1234.js.map", "{m}");
+        // Without the map there is nothing true to link to.
+        let out = js(code, ScriptKind::Module, &opts(m));
+        assert!(!out.contains("sourceMappingURL"), "{m}: {out}");
     }
-    let css = minify_css(
-        "a.css",
-        "a { color: red }\n/*# sourceMappingURL=a.css.map */\n",
-        None,
-        &CssOptions::default(),
-    )
-    .unwrap();
-    assert_eq!(css.code, "a{color:red}\n/*# sourceMappingURL=a.css.map */");
+    let css = "a { color: red }\n/*# sourceMappingURL=a.css.map */\n";
+    let out = minify_css("a.css", css, Some(map), &CssOptions::default()).unwrap();
+    assert_eq!(out.code, "a{color:red}\n/*# sourceMappingURL=a.css.map */");
+    let out = minify_css("a.css", css, None, &CssOptions::default()).unwrap();
+    assert_eq!(out.code, "a{color:red}");
 }
 
 #[test]
