@@ -129,6 +129,17 @@ codes! {
     ImageLossyRejected = "image/lossy-rejected",
     /// A WebP or AVIF sibling could not be produced or verified.
     ImageSiblingFailed = "image/sibling-failed",
+    /// A JS or CSS file does not parse (a syntax error, or not JS/CSS at all); it is kept as it was.
+    MinifyParseError = "minify/parse-error",
+    /// A minifier's output did not parse again; the file is kept as it was.
+    MinifyInvalidOutput = "minify/invalid-output",
+    /// Brackets nest deeper than the minifiers are run on; the file is kept as it was.
+    MinifyTooDeep = "minify/too-deep",
+    /// A minifier failed internally on a file; the file is kept as it was.
+    MinifyInternal = "minify/internal-error",
+    /// A minify option cannot be used: a browserslist query (from the project or
+    /// `--css-targets`) that does not resolve, a `--pure-funcs` entry that is not a name.
+    MinifyBadOption = "minify/bad-option",
 }
 
 impl fmt::Display for Code {

@@ -106,14 +106,14 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.format = Format::Gif;
         s.dimensions = dims(le16(bytes, 6), le16(bytes, 8));
         s.animated = gif_frames(bytes) > 1;
-    } else if bytes.get(0..4) == Some(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+    } else if bytes.get(0..4) == Some(&b"RIFF"[..]) && bytes.get(8..12) == Some(&b"WEBP"[..]) {
         s.format = Format::Webp;
         webp_header(bytes, &mut s);
-    } else if bytes.get(4..8) == Some(b"ftyp")
+    } else if bytes.get(4..8) == Some(&b"ftyp"[..])
         && matches!(bytes.get(8..12), Some(b"avif") | Some(b"avis"))
     {
         s.format = Format::Avif;
-        s.animated = bytes.get(8..12) == Some(b"avis");
+        s.animated = bytes.get(8..12) == Some(&b"avis"[..]);
     } else {
         s.format = text_format(bytes);
         if s.format == Format::Svg {
@@ -131,7 +131,7 @@ fn dims(w: Option<u32>, h: Option<u32>) -> Option<Dimensions> {
 }
 
 fn png_header(bytes: &[u8], s: &mut Sniffed) {
-    if bytes.get(12..16) == Some(b"IHDR") {
+    if bytes.get(12..16) == Some(&b"IHDR"[..]) {
         s.dimensions = dims(be32(bytes, 16), be32(bytes, 20));
         let depth = u64::from(bytes.get(24).copied().unwrap_or(8));
         let channels = match bytes.get(25) {

@@ -18,7 +18,7 @@ pub(crate) struct ScanHeader {
 /// Parses and decodes a whole JPEG. `max_pixels` is checked against the frame header before any
 /// coefficient buffer is allocated.
 pub(crate) fn parse(bytes: &[u8], max_pixels: u64) -> Result<Jpeg, JpegError> {
-    if bytes.get(0..2) != Some(&[0xFF, 0xD8]) {
+    if bytes.get(0..2) != Some(&[0xFF_u8, 0xD8][..]) {
         return Err(JpegError::Corrupt("no SOI marker"));
     }
     let mut pos = 2;

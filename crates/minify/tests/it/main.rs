@@ -1,0 +1,8 @@
+//! Integration tests on real fixture builds (`fixtures/build.sh`): source maps stay true,
+//! chunks behave the same, and the committed size table. A test whose fixture build (or Node)
+//! is missing is skipped with a printed reason, unless `DISTILL_REQUIRE_NODE=1`.
+
+mod behaviour;
+mod maps;
+mod minsize;
+mod util;
