@@ -90,31 +90,52 @@ pub fn render(report: &Report) -> String {
     };
     let verdicts: &[Verdict] = report.budgets.as_ref().map_or(&[], |b| &b.verdicts);
     let count = |s: VerdictStatus| verdicts.iter().filter(|v| v.status == s).count();
+    // Budgets, not rows: an `each` budget over 90 files is one budget.
+    let (budgets, failed) = crate::budgets::counts(verdicts);
     let title = if verdicts.is_empty() {
         "distill: bundle size".to_owned()
-    } else if count(VerdictStatus::Fail) > 0 {
-        format!(
-            "❌ distill: {} of {} budgets failed",
-            count(VerdictStatus::Fail),
-            verdicts.len()
-        )
+    } else if failed > 0 {
+        format!("❌ distill: {failed} of {budgets} budgets failed")
     } else if count(VerdictStatus::Warn) + count(VerdictStatus::Empty) > 0 {
         format!(
-            "⚠️ distill: budgets pass with {} warnings",
+            "⚠️ distill: {budgets} budgets pass with {} warnings",
             count(VerdictStatus::Warn) + count(VerdictStatus::Empty)
         )
     } else {
-        format!("✅ distill: all {} budgets pass", verdicts.len())
+        format!("✅ distill: all {budgets} budgets pass")
     };
     doc.line(&format!("## {title}\n"));
 
     if !verdicts.is_empty() {
-        doc.line("| | Budget | Actual | Limit | Details |");
-        doc.line("|---|---|---:|---:|---|");
-        // Failures first: a truncated table must still show what broke.
+        // Failures and warnings first, in the open; passing rows folded below them, so a
+        // truncated comment still shows what broke.
         let mut sorted: Vec<&Verdict> = verdicts.iter().collect();
         sorted.sort_by_key(|v| std::cmp::Reverse(v.status));
-        for v in sorted {
+        let open = sorted
+            .iter()
+            .filter(|v| v.status != VerdictStatus::Pass)
+            .count();
+        let header = |doc: &mut Doc| {
+            doc.line("| | Budget | Actual | Limit | Details |");
+            doc.line("|---|---|---:|---:|---|");
+        };
+        if open > 0 {
+            header(&mut doc);
+        }
+        let mut folded = false;
+        for (i, v) in sorted.into_iter().enumerate() {
+            if i == open {
+                if open > 0 {
+                    doc.line("");
+                }
+                let before = doc.text.len();
+                doc.line(&format!(
+                    "<details><summary>{} passing</summary>\n",
+                    verdicts.len() - open
+                ));
+                folded = doc.text.len() > before;
+                header(&mut doc);
+            }
             let amount = |n: u64| {
                 if v.metric == Metric::Count {
                     format!("{n} files")
@@ -137,6 +158,10 @@ pub fn render(report: &Report) -> String {
             ));
         }
         doc.line("");
+        if folded {
+            // Closed even when rows were cut: the rest of the comment must not fold into it.
+            doc.text.push_str("</details>\n\n");
+        }
     }
 
     let enc = main_encoding(report);
@@ -389,5 +414,17 @@ mod tests {
             "cells are escaped: {first_row}"
         );
         assert!(md.ends_with("</sub>\n"));
+        // One `each` budget over 3001 files is one budget, and its passing rows are folded.
+        assert!(
+            md.starts_with("## ❌ distill: 1 of 1 budgets failed"),
+            "{}",
+            &md[..80]
+        );
+        let fold = md.find("<details><summary>3000 passing</summary>").unwrap();
+        assert!(
+            md.find("| ❌").unwrap() < fold,
+            "the failure is above the fold"
+        );
+        assert!(md.contains("</details>"), "closed even when truncated");
     }
 }
