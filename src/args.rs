@@ -232,6 +232,35 @@ pub struct OptimizeArgs {
     #[arg(long)]
     pub no_compress: bool,
 
+    /// Skip the minify stage
+    #[arg(long)]
+    pub no_minify: bool,
+
+    /// JavaScript minifier: oxc, swc, or best (both; the smaller by brotli is kept)
+    #[arg(long, value_name = "NAME", default_value = "oxc")]
+    pub js_minifier: distill_minify::JsMinifier,
+
+    /// Drop console.* calls while minifying
+    #[arg(long)]
+    pub drop_console: bool,
+
+    /// Drop debugger statements while minifying
+    #[arg(long)]
+    pub drop_debugger: bool,
+
+    /// Calls to drop when their result is unused, comma-separated (console.info,invariant)
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub pure_funcs: Vec<String>,
+
+    /// Compress passes for swc (0: its default; oxc always runs to a fixed point)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub passes: u8,
+
+    /// Browser targets for minified JS and CSS, a browserslist query [default: the project's
+    /// browserslist (package.json or .browserslistrc), else `defaults`]
+    #[arg(long, value_name = "QUERY")]
+    pub css_targets: Option<String>,
+
     /// Skip the images stage
     #[arg(long)]
     pub no_images: bool,

@@ -37,7 +37,27 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
         },
         None => Target::InPlace,
     };
+    let minify = if args.no_minify {
+        None
+    } else {
+        match distill_pipeline::browser_targets(&dir, args.css_targets.as_deref()) {
+            Ok(targets) => Some(distill_optimize::minify::Options {
+                js: distill_minify::JsOptions {
+                    minifier: args.js_minifier,
+                    drop_console: args.drop_console,
+                    drop_debugger: args.drop_debugger,
+                    pure_funcs: args.pure_funcs.clone(),
+                    passes: args.passes,
+                    targets: targets.clone(),
+                },
+                css: distill_minify::CssOptions { targets },
+                ..distill_optimize::minify::Options::default()
+            }),
+            Err(d) => return Ok(fail(d)),
+        }
+    };
     let stages = distill_optimize::Options {
+        minify,
         images: (!args.no_images).then(|| distill_optimize::images::Options {
             images: distill_images::Options {
                 png_level: args.png_level,

@@ -34,14 +34,14 @@ impl Default for Options {
 }
 
 /// A counting semaphore over bytes of memory.
-struct Budget {
+pub(crate) struct Budget {
     free: Mutex<u64>,
     freed: Condvar,
     total: u64,
 }
 
 impl Budget {
-    fn new(total: u64) -> Budget {
+    pub(crate) fn new(total: u64) -> Budget {
         Budget {
             free: Mutex::new(total),
             freed: Condvar::new(),
@@ -50,7 +50,7 @@ impl Budget {
     }
 
     /// Waits until `want` bytes (at most the whole budget) are free and takes them.
-    fn take(&self, want: u64) -> u64 {
+    pub(crate) fn take(&self, want: u64) -> u64 {
         let want = want.min(self.total);
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
         while *free < want {
@@ -60,7 +60,7 @@ impl Budget {
         want
     }
 
-    fn give(&self, n: u64) {
+    pub(crate) fn give(&self, n: u64) {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
         *free = (*free + n).min(self.total);
         self.freed.notify_all();

@@ -2,7 +2,7 @@
 //! through an [`Overlay`] and reporting what it wrote and what it kept (and why), then one step
 //! that writes the result ([`write`]).
 //!
-//! Order: minify → split → images → compress (the stages built so far: images, compress). A stage never writes to disk and never makes a
+//! Order: minify → split → images → integrity → compress (split is not built yet). A stage never writes to disk and never makes a
 //! file larger or invalid: it replaces bytes only when it can prove the result smaller and
 //! valid, and keeps the original otherwise, saying why.
 //!
@@ -18,6 +18,8 @@
 
 pub mod compress;
 pub mod images;
+mod integrity;
+pub mod minify;
 pub mod write;
 
 use distill_compress::Cache;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 /// Which stages run, with their options. A stage that is `None` does not run.
 #[derive(Clone)]
 pub struct Options {
+    pub minify: Option<minify::Options>,
     pub images: Option<images::Options>,
     pub compress: Option<compress::Options>,
     /// Where results of earlier runs are kept (compressed bytes, by content hash).
@@ -40,6 +43,7 @@ pub struct Options {
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
+            .field("minify", &self.minify)
             .field("images", &self.images)
             .field("compress", &self.compress)
             .field("cache", &self.cache)
@@ -51,6 +55,7 @@ impl Default for Options {
     /// Every stage with its defaults, no cache.
     fn default() -> Options {
         Options {
+            minify: Some(minify::Options::default()),
             images: Some(images::Options::default()),
             compress: Some(compress::Options::default()),
             cache: Cache::disabled(),
@@ -92,6 +97,18 @@ pub fn optimize<'a>(
     let mut stages = Vec::new();
     let mut diagnostics = Vec::new();
     let mut known = BTreeMap::new();
+    if let Some(minify) = &options.minify {
+        let mut ctx = Context {
+            build,
+            overlay: &mut overlay,
+            cache: &options.cache,
+            progress: &*options.progress,
+            diagnostics: &mut diagnostics,
+        };
+        let (report, measured) = minify::run(&mut ctx, minify);
+        stages.push(report);
+        known.extend(measured);
+    }
     if let Some(images) = &options.images {
         let mut ctx = Context {
             build,
@@ -101,6 +118,19 @@ pub fn optimize<'a>(
             diagnostics: &mut diagnostics,
         };
         stages.push(images::run(&mut ctx, images));
+    }
+    {
+        let mut ctx = Context {
+            build,
+            overlay: &mut overlay,
+            cache: &options.cache,
+            progress: &*options.progress,
+            diagnostics: &mut diagnostics,
+        };
+        let report = integrity::run(&mut ctx);
+        if !report.changes.is_empty() {
+            stages.push(report);
+        }
     }
     if let Some(compress) = &options.compress {
         let mut ctx = Context {

@@ -17,7 +17,9 @@ mod check;
 pub mod init;
 mod load;
 mod optimize;
+mod targets;
 
 pub use check::{CheckOptions, Checked, Outcome, check};
 pub use load::{CacheChoice, LoadOptions, Loaded, build_dir, load};
 pub use optimize::{OptimizeOptions, Optimized, optimize};
+pub use targets::browser_targets;

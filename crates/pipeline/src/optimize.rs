@@ -187,6 +187,7 @@ fn public_images(
         }
     };
     let only_images = distill_optimize::Options {
+        minify: None,
         images: Some(images.clone()),
         compress: None,
         ..stages.clone()

@@ -22,6 +22,8 @@ pub enum Stage {
     Minify,
     Split,
     Images,
+    /// `integrity=` values and SRI manifests recomputed for the files the stages changed.
+    Integrity,
     Compress,
 }
 
@@ -31,6 +33,7 @@ impl Stage {
             Stage::Minify => "minify",
             Stage::Split => "split",
             Stage::Images => "images",
+            Stage::Integrity => "integrity",
             Stage::Compress => "compress",
         }
     }
