@@ -1,0 +1,128 @@
+//! The images stage through the binary: every image it replaces decodes (with the `image`
+//! crate, not the optimizer's own decoders) to exactly the pixels of the original, and Next.js's
+//! `public/` folder is optimized beside the copied `.next`.
+
+use crate::optimize::{optimize, tree};
+use crate::util::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let img = image::load_from_memory(bytes).expect("decodes");
+    let rgba = img.to_rgba8();
+    (rgba.width(), rgba.height(), rgba.into_raw())
+}
+
+/// A photo-like JPEG as cameras and exporters write it: baseline, standard Huffman tables.
+fn jpeg() -> Vec<u8> {
+    let (w, h) = (320u32, 200u32);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let v = ((x * 7 + y * 3) % 256) as u8;
+        image::Rgb([v, (x % 256) as u8, ((x * y) % 251) as u8])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// Every replaced PNG and JPEG has the original's dimensions and pixels, alpha included.
+fn same_pixels(before: &Path, after: &Path, report: &Value) -> usize {
+    let stage = report["optimize"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "images")
+        .expect("an images stage");
+    let mut checked = 0;
+    for c in stage["changes"].as_array().unwrap() {
+        let path = c["path"].as_str().unwrap();
+        if c["action"] != "replaced" || path.ends_with(".svg") {
+            continue;
+        }
+        let old = std::fs::read(before.join(path)).unwrap();
+        let new = std::fs::read(after.join(path)).unwrap();
+        assert!(
+            new.len() < old.len(),
+            "{path}: {} → {}",
+            old.len(),
+            new.len()
+        );
+        assert_eq!(new.len() as u64, c["after"].as_u64().unwrap(), "{path}");
+        assert!(pixels(&old) == pixels(&new), "{path}: pixels differ");
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn every_replaced_fixture_image_has_the_same_pixels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for app in ["vite-react", "vite-vue", "vite7-react", "demo"] {
+        let Some(dist) = fixture(app, "dist") else {
+            continue;
+        };
+        let work = tmp.path().join(app);
+        copy_dir(&dist, &work);
+        write(&work.join("assets/photo.jpg"), jpeg());
+        let out = tmp.path().join(format!("{app}-out"));
+        let o = optimize(
+            &[
+                work.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--no-cache",
+                "--no-minify",
+                "--format",
+                "json",
+            ],
+            0,
+        );
+        let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let n = same_pixels(&work, &out, &report);
+        assert!(n >= 1, "{app}: no image replaced");
+        checked += n;
+    }
+    assert!(checked >= 5, "{checked} images compared");
+}
+
+#[test]
+fn next_public_images_are_optimized_beside_the_copy() {
+    let Some(next) = fixture("next-app", ".next") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("app");
+    copy_dir(&next, &project.join(".next"));
+    let photo = jpeg();
+    write(&project.join("public/photo.jpg"), &photo);
+    let out = tmp.path().join("out");
+    let o = optimize(
+        &[
+            project.join(".next").to_str().unwrap(),
+            "--out",
+            out.join(".next").to_str().unwrap(),
+            "--no-cache",
+            "--no-minify",
+        ],
+        0,
+    );
+    let optimized = std::fs::read(out.join("public/photo.jpg")).expect("public/ written beside");
+    assert!(optimized.len() < photo.len());
+    assert!(pixels(&optimized) == pixels(&photo), "pixels differ");
+    assert_eq!(
+        std::fs::read(project.join("public/photo.jpg")).unwrap(),
+        photo,
+        "the input stays"
+    );
+    assert!(
+        stderr(&o).contains("optimize/next-image") || stdout(&o).contains("next/image"),
+        "{}",
+        stderr(&o)
+    );
+    // The copy of `.next` itself is whole.
+    let copied = tree(&out.join(".next"));
+    assert!(copied.keys().any(|k| k.starts_with("static/chunks/")));
+}
