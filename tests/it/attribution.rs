@@ -480,3 +480,55 @@ fn agrees_with_source_map_explorer() {
         );
     }
 }
+
+/// After `distill optimize` minifies a build, its composed maps still attribute every byte of
+/// every file, and nearly all of it to the same source modules as before (not `(unmapped)`).
+#[test]
+fn minified_builds_still_attribute_every_byte() {
+    for (app, out) in [("vite-nomin", "dist"), ("next-app", ".next-webpack")] {
+        let Some(dir) = fixture(app, out) else {
+            continue;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let optimized = tmp.path().join("out");
+        let o = distill(&[
+            "optimize",
+            dir.to_str().unwrap(),
+            "--out",
+            optimized.to_str().unwrap(),
+            "--no-images",
+            "--no-compress",
+            "--no-cache",
+            "--quiet",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let report = analyze_json(&optimized, &[]);
+        assert!(check_buckets(&optimized, &report) > 0, "{app}/{out}");
+        let mapped = |r: &Value| {
+            attributed_files(r)
+                .filter(|f| f.get("sourceMap").is_some())
+                .count()
+        };
+        let before = analyze_json(&dir, &["--encodings", "raw"]);
+        assert_eq!(
+            mapped(&report),
+            mapped(&before),
+            "{app}/{out}: every map kept"
+        );
+        assert!(mapped(&report) > 0);
+        let (mut unmapped, mut total) = (0u64, 0u64);
+        for f in attributed_files(&report).filter(|f| f.get("sourceMap").is_some()) {
+            for m in modules(f) {
+                let raw = m["raw"].as_u64().unwrap();
+                total += raw;
+                if m["source"] == "(unmapped)" {
+                    unmapped += raw;
+                }
+            }
+        }
+        assert!(
+            unmapped * 20 < total,
+            "{app}/{out}: {unmapped} of {total} bytes unmapped after minifying"
+        );
+    }
+}
