@@ -25,7 +25,10 @@ TIME=/usr/bin/time
 stamp="$here/node_modules/.bench-lock-sha"
 want="$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund --silent) && echo "$want" > "$stamp"
+  # npm 11's `ci` refuses a lock without the optional native bindings of other platforms;
+  # `install` with the same lock installs the same pinned versions.
+  (cd "$here" && { npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent; }) \
+    && echo "$want" > "$stamp"
 fi
 bin="$here/node_modules/.bin"
 
