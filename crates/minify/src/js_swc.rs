@@ -6,7 +6,7 @@ use crate::js_oxc::Output;
 use crate::sourcemap::{GenToken, Generated};
 use crate::{JsOptions, ScriptKind};
 use std::collections::HashMap;
-use swc_core::common::comments::{Comment, SingleThreadedComments};
+use swc_core::common::comments::{Comment, CommentKind, SingleThreadedComments};
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
 use swc_core::common::{
@@ -78,6 +78,22 @@ fn run(
                 message: e.kind().msg().into_owned(),
             });
         }
+    };
+    // swc keeps a comment only while the node it is attached to survives; legal comments of
+    // inlined or dropped code are appended at the end (as esbuild's `legalComments: eof`), where
+    // they shift no mapping.
+    let legal: Vec<Comment> = {
+        let (leading, trailing) = comments.borrow_all();
+        let mut all: Vec<Comment> = leading
+            .values()
+            .chain(trailing.values())
+            .flatten()
+            .filter(|c| is_legal(c))
+            .cloned()
+            .collect();
+        all.sort_by_key(|c| c.span.lo);
+        all.dedup_by(|a, b| a.span == b.span);
+        all
     };
 
     // Identifier names by position, for the map's `names` (what each mangled name was called).
@@ -162,8 +178,23 @@ fn run(
             .emit_program(&program)
             .map_err(|e| internal(format!("printing failed: {e}")))?;
     }
-    let code =
+    let mut code =
         String::from_utf8(buf).map_err(|e| internal(format!("printed invalid UTF-8: {e}")))?;
+    for c in &legal {
+        if !code.contains(&*c.text) {
+            match c.kind {
+                CommentKind::Block => {
+                    code.push_str("\n/*");
+                    code.push_str(&c.text);
+                    code.push_str("*/");
+                }
+                CommentKind::Line => {
+                    code.push_str("\n//");
+                    code.push_str(&c.text);
+                }
+            }
+        }
+    }
 
     let map = want_map.then(|| {
         let built = cm.build_source_map(

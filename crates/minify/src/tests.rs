@@ -66,6 +66,17 @@ fn legal_comments_stay_and_others_go() {
         assert!(out.contains("@license keep-license"), "{m}: {out}");
         assert!(!out.contains("plain"), "{m}: {out}");
     }
+    // The comment of code that is inlined or dropped stays too.
+    let code = "/*! outer-lib v2 | MIT */\nconst helper = (x) => {\n  /*! inner-helper (c) someone */\n  return x * 2;\n};\nexport const y = helper(3);\n";
+    for m in JS_MINIFIERS {
+        let out = js(code, ScriptKind::Module, &opts(m));
+        assert!(out.contains("outer-lib v2 | MIT"), "{m}: {out}");
+        assert!(out.contains("inner-helper (c) someone"), "{m}: {out}");
+        assert!(
+            out.contains('6') || out.contains("3*2") || out.contains("*2"),
+            "{m}: {out}"
+        );
+    }
 }
 
 #[test]
