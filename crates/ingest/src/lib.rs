@@ -111,6 +111,9 @@ pub fn ingest(source: &dyn FileSource) -> Result<Ingested, Diagnostic> {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use distill_fs::MemSource;

@@ -48,6 +48,24 @@ pub fn references(text: &[u8]) -> Vec<Reference> {
             });
         }
     }
+    // A `url(` inside another match's string finds a second span within the first: keep the
+    // earlier one, so spans never overlap and `splice` can rewrite every one. Order is kept.
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by_key(|&i| out.get(i).map_or(0, |r| r.span.start));
+    let mut keep = vec![true; out.len()];
+    let mut end = 0;
+    for i in order {
+        let Some(r) = out.get(i) else { continue };
+        if r.span.start < end {
+            if let Some(k) = keep.get_mut(i) {
+                *k = false;
+            }
+        } else {
+            end = r.span.end;
+        }
+    }
+    let mut kept = keep.into_iter();
+    out.retain(|_| kept.next().unwrap_or(true));
     out
 }
 

@@ -77,6 +77,16 @@ pub fn references(text: &[u8]) -> Vec<Reference> {
         }
     }
     out.sort_by_key(|r| r.span.start);
+    // A keyword inside a string (`import'@import "./a.js"'`) finds a quote within another
+    // match: keep the first, so spans never overlap and `splice` can rewrite every one.
+    let mut end = 0;
+    out.retain(|r| {
+        let keep = r.span.start >= end;
+        if keep {
+            end = r.span.end;
+        }
+        keep
+    });
     out
 }
 
@@ -136,5 +146,10 @@ mod tests {
         assert!(refs(r#"reimport("./a.js");importer"./b.js";fromage"./c.js""#).is_empty());
         assert!(refs("").is_empty());
         assert!(refs("import").is_empty());
+        // Found by the fuzz module: a match inside another match's string.
+        assert_eq!(
+            refs(r#"import'@import "./a-1.js"'"#),
+            vec![(r#"@import "./a-1.js""#.into(), EdgeKind::Static)]
+        );
     }
 }

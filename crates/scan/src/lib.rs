@@ -25,6 +25,9 @@ pub mod js;
 pub mod loader;
 pub mod map_url;
 
+#[cfg(test)]
+mod fuzz;
+
 /// A byte range in the scanned text.
 pub type Span = std::ops::Range<usize>;
 
