@@ -4,6 +4,12 @@
 //! needs one builds it on demand when Node.js is available, and otherwise skips with a printed
 //! reason, unless `DISTILL_REQUIRE_NODE=1` (set by `.ci/run`) makes that a failure.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 mod util;
 
 mod browser;

@@ -3,6 +3,12 @@
 //! compressed shares) over the same build, each the median of RUNS (default 5) runs.
 //! bench/attribution/run.sh prints it next to source-map-explorer.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 use distill_analyze::attribution::attribute_build;
 use distill_analyze::{Attribution, Options, analyze};
 use distill_fs::FsSource;

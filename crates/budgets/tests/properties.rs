@@ -8,6 +8,12 @@
 //! JSON reader and the checks behind it are reached. `PROPTEST_CASES` sets the number of cases
 //! of each property (256 by default): CI runs a time-boxed pass with a larger one.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 use distill_budgets::{BudgetsFile, Growth, Size, evaluate, import, parse};
 use distill_graph::{Code, Diagnostic, EncoderInfo, Encoding, FileKind, Role, Sizes};
 use distill_schema::{FileReport, LoadSetReport, Report, SCHEMA_VERSION, Tool};

@@ -5,6 +5,12 @@
 //! Environment: `PNG_LEVEL`, `JPEG_QUALITY`, `FORMATS` (e.g. `webp,avif`).
 //! Prints one tab-separated line per file: path, format, bytes before, bytes after, verdict.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 use distill_images::{Options, SiblingFormat, Verdict, optimize};
 use rayon::prelude::*;
 use std::io::Write;

@@ -1,6 +1,12 @@
 //! End-to-end tests of `distill_images::optimize` on the committed fixture images and on hostile
 //! inputs made here. Every replacement is checked again with an independent decode.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 use distill_graph::Code;
 use distill_images::{
     Format, KeepReason, Method, Options, Outcome, SiblingFormat, Strip, Verdict, memory_estimate,

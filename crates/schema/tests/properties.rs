@@ -3,6 +3,12 @@
 //! two reports with any sizes (`u64::MAX` included) diff without a panic, and every payload
 //! file of either side appears exactly once. `PROPTEST_CASES` sets the number of cases.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 use distill_graph::{EncoderInfo, Encoding, FileKind, Role, Sizes};
 use distill_schema::diff::MAX_FILE_BYTES;
 use distill_schema::{BaselineError, diff, matched_paths, read_baseline};

@@ -2,6 +2,12 @@
 //! chunks behave the same, and the committed size table. A test whose fixture build (or Node)
 //! is missing is skipped with a printed reason, unless `DISTILL_REQUIRE_NODE=1`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+)]
+
 mod behaviour;
 mod maps;
 mod minsize;
