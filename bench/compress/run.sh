@@ -16,7 +16,8 @@
 #   vite-plugin-compression     gzip + brotli instances, their closeBundle hooks (lib.mjs vpc)
 #   vite-plugin-compression2    its generateBundle pass + closeBundle (lib.mjs vpc2)
 # distill (when `distill optimize --help` succeeds): `distill optimize DIR --out OUT --encodings
-# gzip,br,zstd`, cold (--no-cache) and warm (DISTILL_CACHE_DIR filled by the checked run).
+# gzip,br,zstd --no-minify --no-images` (the compress stage alone, so every copy decodes to its
+# input file), cold (--no-cache) and warm (DISTILL_CACHE_DIR filled by the checked run).
 #
 # One checked run of every command first: each output must decode (Node's zlib for gzip and
 # brotli, zstd -d) to its input's bytes, and the byte totals come from that run. Then RUNS timed
@@ -191,9 +192,9 @@ if [[ -n "$DISTILL_BIN" ]]; then
   # distill optimize writes a whole optimized build to --out; its .gz/.br/.zst of the listed
   # files are compared. The out folder is removed first so every run starts empty.
   add "distill optimize, cold (--no-cache)" distill-cold '["gz","br","zst"]' \
-    "rm -rf $(q "$TMP/distill-cold") && $(q "$DISTILL_BIN") optimize $(q "$DIR") --out $(q "$TMP/distill-cold") --encodings gzip,br,zstd --no-cache --quiet"
+    "rm -rf $(q "$TMP/distill-cold") && $(q "$DISTILL_BIN") optimize $(q "$DIR") --out $(q "$TMP/distill-cold") --encodings gzip,br,zstd --no-minify --no-images --no-cache --quiet"
   add "distill optimize, warm cache" distill-warm '["gz","br","zst"]' \
-    "rm -rf $(q "$TMP/distill-warm") && DISTILL_CACHE_DIR=$(q "$TMP/distill-cache") $(q "$DISTILL_BIN") optimize $(q "$DIR") --out $(q "$TMP/distill-warm") --encodings gzip,br,zstd --quiet"
+    "rm -rf $(q "$TMP/distill-warm") && DISTILL_CACHE_DIR=$(q "$TMP/distill-cache") $(q "$DISTILL_BIN") optimize $(q "$DIR") --out $(q "$TMP/distill-warm") --encodings gzip,br,zstd --no-minify --no-images --quiet"
 fi
 
 # --- checked run: outputs decode to their inputs; byte totals ---------------------------------
