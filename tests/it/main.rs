@@ -27,4 +27,5 @@ mod minify;
 mod next;
 mod optimize;
 mod sizes;
+mod snapshots;
 mod vite;
