@@ -346,7 +346,11 @@ mod tests {
                 "{ext}"
             );
         }
-        let stage = &done.stages[0];
+        let stage = done
+            .stages
+            .iter()
+            .find(|s| s.stage == Stage::Compress)
+            .expect("a compress stage");
         assert!(!done.known.is_empty(), "what was measured is handed on");
         let reason = |path: &str| {
             stage
