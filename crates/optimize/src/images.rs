@@ -8,6 +8,7 @@
 //! by content hash and options.
 
 use crate::Context;
+use crate::compress::hex;
 use distill_compress::batch::largest_first;
 use distill_fs::FileSource;
 use distill_graph::{Code, Diagnostic, FileKind};
@@ -137,10 +138,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
     for f in ctx.build.files.iter().filter(|f| f.kind == FileKind::Image) {
         match ctx.overlay.read(&f.path) {
             Ok(bytes) => {
-                let hash: String = Sha256::digest(&bytes)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let hash = hex(&Sha256::digest(&bytes));
                 jobs.push(Job {
                     path: f.path.clone(),
                     hash,
@@ -164,10 +162,9 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         &jobs,
         |j| j.bytes.len() as u64,
         |j| {
-            let key: String = Sha256::digest(format!("{}\n{key_options}", j.hash).as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let key = hex(&Sha256::digest(
+                format!("{}\n{key_options}", j.hash).as_bytes(),
+            ));
             let limit = (j.bytes.len() as u64)
                 .saturating_mul(8)
                 .saturating_add(1 << 20);

@@ -97,49 +97,27 @@ pub fn optimize<'a>(
     let mut stages = Vec::new();
     let mut diagnostics = Vec::new();
     let mut known = BTreeMap::new();
+    // One context for every stage, in order; each reads the overlay the previous one left.
+    let mut ctx = Context {
+        build,
+        overlay: &mut overlay,
+        cache: &options.cache,
+        progress: &*options.progress,
+        diagnostics: &mut diagnostics,
+    };
     if let Some(minify) = &options.minify {
-        let mut ctx = Context {
-            build,
-            overlay: &mut overlay,
-            cache: &options.cache,
-            progress: &*options.progress,
-            diagnostics: &mut diagnostics,
-        };
         let (report, measured) = minify::run(&mut ctx, minify);
         stages.push(report);
         known.extend(measured);
     }
     if let Some(images) = &options.images {
-        let mut ctx = Context {
-            build,
-            overlay: &mut overlay,
-            cache: &options.cache,
-            progress: &*options.progress,
-            diagnostics: &mut diagnostics,
-        };
         stages.push(images::run(&mut ctx, images));
     }
-    {
-        let mut ctx = Context {
-            build,
-            overlay: &mut overlay,
-            cache: &options.cache,
-            progress: &*options.progress,
-            diagnostics: &mut diagnostics,
-        };
-        let report = integrity::run(&mut ctx);
-        if !report.changes.is_empty() {
-            stages.push(report);
-        }
+    let report = integrity::run(&mut ctx);
+    if !report.changes.is_empty() {
+        stages.push(report);
     }
     if let Some(compress) = &options.compress {
-        let mut ctx = Context {
-            build,
-            overlay: &mut overlay,
-            cache: &options.cache,
-            progress: &*options.progress,
-            diagnostics: &mut diagnostics,
-        };
         let (report, measured) = compress::run(&mut ctx, compress);
         stages.push(report);
         known.extend(measured);

@@ -10,6 +10,7 @@
 //! budget, and results are cached by content hash and options.
 
 use crate::Context;
+use crate::compress::hex;
 use crate::images::Budget;
 use distill_compress::Settings;
 use distill_compress::batch::{Batch, Compressed, largest_first};
@@ -73,10 +74,6 @@ struct Job<'f> {
     map: Option<String>,
     kind: ScriptKind,
     key: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The stage's report; replacements (and their maps) are written into the overlay.
