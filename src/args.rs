@@ -261,6 +261,21 @@ pub struct OptimizeArgs {
     #[arg(long, value_name = "QUERY")]
     pub css_targets: Option<String>,
 
+    /// Split ES-module chunks over --max-chunk at module boundaries, where behaviour provably
+    /// stays the same (Vite, Rollup, Rolldown, esbuild ESM output; Next.js chunks are left)
+    #[arg(long)]
+    pub split: bool,
+
+    /// The size (raw) above which --split cuts a chunk [default: the smallest `max` of the
+    /// `each` script budgets measured raw, else 500 kB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_chunk: Option<u64>,
+
+    /// With --split: move node_modules packages at the start of a chunk into their own
+    /// vendor-<name>-<hash>.js chunks, cached apart from app code
+    #[arg(long)]
+    pub split_vendor: bool,
+
     /// Skip the images stage
     #[arg(long)]
     pub no_images: bool,

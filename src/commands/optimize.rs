@@ -68,6 +68,12 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
             },
             ..distill_optimize::images::Options::default()
         }),
+        split: (args.split || args.split_vendor).then(|| {
+            distill_optimize::split::Options::for_limit(
+                args.max_chunk.unwrap_or(500_000),
+                args.split_vendor,
+            )
+        }),
         compress: (!args.no_compress).then(|| distill_optimize::compress::Options {
             encodings: args.encodings.clone(),
             min_size: args.min_size,
@@ -84,6 +90,7 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
         cache: args.cache.choice(),
         budgets: args.budgets.clone(),
         public: args.public.clone(),
+        split_limit_from_budgets: args.max_chunk.is_none(),
         attribution: args.attribution,
         progress: Arc::new(Bar::stderr()),
         cwd,

@@ -1,6 +1,7 @@
 //! Headless Chromium for the tests: whether it can run here, and a driver that visits pages of
 //! a served app and reports what a user would notice (tests/browser/visit.mjs).
 
+use crate::serve::Server;
 use crate::util::repo_root;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -84,4 +85,29 @@ pub fn visit(base: &str, routes: &[&str]) -> Value {
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+/// Loads `routes` from the build before and after, plainly served (the minified files
+/// themselves, not their precompressed copies): the same text on every page, and no console
+/// error, page error or failed request after that was not there before.
+pub fn same_in_chromium(before: &Path, after: &Path, routes: &[&str]) -> Value {
+    let a = Server::start(before, None);
+    let b = Server::start(after, None);
+    let reference = visit(&a.base, routes);
+    let run = visit(&b.base, routes);
+    let pages = |v: &Value| v["pages"].as_array().unwrap().clone();
+    for (x, y) in pages(&reference).iter().zip(pages(&run).iter()) {
+        let route = &x["route"];
+        assert!(
+            !x["text"].as_str().unwrap().trim().is_empty(),
+            "{route}: nothing rendered before optimize"
+        );
+        assert_eq!(x["text"], y["text"], "{route}: the page reads the same");
+        for key in ["consoleErrors", "pageErrors", "failed"] {
+            assert_eq!(x[key], y[key], "{route} {key}: {y}");
+        }
+    }
+    assert_eq!(pages(&reference).len(), routes.len());
+    assert_eq!(pages(&run).len(), routes.len());
+    run
 }

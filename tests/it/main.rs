@@ -28,4 +28,5 @@ mod next;
 mod optimize;
 mod sizes;
 mod snapshots;
+mod split;
 mod vite;

@@ -2,14 +2,13 @@
 //! in Chromium after `distill optimize` exactly as before, `integrity=` values stay valid, and
 //! files that cannot be minified are kept with a diagnostic while the rest is minified.
 
-use crate::browser::{browser_available, visit};
+use crate::browser::{browser_available, same_in_chromium, visit};
 use crate::optimize::{optimize, tree};
 use crate::serve::Server;
 use crate::util::*;
 use base64::Engine;
 use serde_json::Value;
 use sha2::Digest;
-use std::path::Path;
 
 /// The minify stage's report from `distill optimize --format json`.
 fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -36,30 +35,6 @@ fn run_json(args: &[&str]) -> Value {
     all.extend(["--no-cache", "--format", "json"]);
     let o = optimize(&all, 0);
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-/// Loads `routes` from the build before and after, plainly served (the minified files
-/// themselves, not their precompressed copies): the same text on every page, and no console
-/// error, page error or failed request after that was not there before.
-fn same_in_chromium(before: &Path, after: &Path, routes: &[&str]) {
-    let a = Server::start(before, None);
-    let b = Server::start(after, None);
-    let reference = visit(&a.base, routes);
-    let run = visit(&b.base, routes);
-    let pages = |v: &Value| v["pages"].as_array().unwrap().clone();
-    for (x, y) in pages(&reference).iter().zip(pages(&run).iter()) {
-        let route = &x["route"];
-        assert!(
-            !x["text"].as_str().unwrap().trim().is_empty(),
-            "{route}: nothing rendered before optimize"
-        );
-        assert_eq!(x["text"], y["text"], "{route}: the page reads the same");
-        for key in ["consoleErrors", "pageErrors", "failed"] {
-            assert_eq!(x[key], y[key], "{route} {key}: {y}");
-        }
-    }
-    assert_eq!(pages(&reference).len(), routes.len());
-    assert_eq!(pages(&run).len(), routes.len());
 }
 
 fn vite_app(app: &str, routes: &[&str], minified: usize) {

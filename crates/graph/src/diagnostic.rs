@@ -129,6 +129,15 @@ codes! {
     ImageLossyRejected = "image/lossy-rejected",
     /// A WebP or AVIF sibling could not be produced or verified.
     ImageSiblingFailed = "image/sibling-failed",
+    /// A chunk over the split limit does not parse as an ES module; it is kept whole.
+    SplitParseError = "split/parse-error",
+    /// A chunk over the split limit has no usable source map, so its module boundaries are
+    /// unknown; it is kept whole.
+    SplitNoMap = "split/no-map",
+    /// A chunk over the split limit has no cut that provably keeps behaviour (top-level
+    /// `await`, `eval`, `with`, a static import cycle, or bindings that cross every module
+    /// boundary); it is kept whole and the reason is reported.
+    SplitUnsafe = "split/unsafe",
     /// A JS or CSS file does not parse (a syntax error, or not JS/CSS at all); it is kept as it was.
     MinifyParseError = "minify/parse-error",
     /// A minifier's output did not parse again; the file is kept as it was.

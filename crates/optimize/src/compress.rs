@@ -274,6 +274,7 @@ pub(crate) fn run(
         stage: Stage::Compress,
         settings: options.describe(),
         changes,
+        advice: Vec::new(),
     };
     (report, measured)
 }

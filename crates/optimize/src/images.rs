@@ -269,6 +269,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         stage: Stage::Images,
         settings: describe(&options.images),
         changes,
+        advice: Vec::new(),
     }
 }
 

@@ -34,7 +34,7 @@ fn digest(token: &str, bytes: &[u8]) -> Option<String> {
 }
 
 /// Every token of an `integrity` value recomputed for `bytes`.
-fn recompute(value: &str, bytes: &[u8]) -> String {
+pub(crate) fn recompute(value: &str, bytes: &[u8]) -> String {
     value
         .split_ascii_whitespace()
         .map(|t| digest(t, bytes).unwrap_or_else(|| t.to_owned()))
@@ -205,6 +205,7 @@ fn report(changes: Vec<FileChange>) -> StageReport {
         settings: "integrity= values and Next.js's SRI manifest recomputed for changed files"
             .to_owned(),
         changes,
+        advice: Vec::new(),
     }
 }
 

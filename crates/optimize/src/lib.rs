@@ -2,7 +2,7 @@
 //! through an [`Overlay`] and reporting what it wrote and what it kept (and why), then one step
 //! that writes the result ([`write`]).
 //!
-//! Order: minify → split → images → integrity → compress (split is not built yet). A stage never writes to disk and never makes a
+//! Order: minify → split (when asked) → images → integrity → compress. A stage never writes to disk and never makes a
 //! file larger or invalid: it replaces bytes only when it can prove the result smaller and
 //! valid, and keeps the original otherwise, saying why.
 //!
@@ -20,6 +20,7 @@ pub mod compress;
 pub mod images;
 mod integrity;
 pub mod minify;
+pub mod split;
 pub mod write;
 
 use distill_compress::Cache;
@@ -33,6 +34,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Options {
     pub minify: Option<minify::Options>,
+    /// Off unless asked (`--split`): it adds files to the build.
+    pub split: Option<split::Options>,
     pub images: Option<images::Options>,
     pub compress: Option<compress::Options>,
     /// Where results of earlier runs are kept (compressed bytes, by content hash).
@@ -44,6 +47,7 @@ impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
             .field("minify", &self.minify)
+            .field("split", &self.split)
             .field("images", &self.images)
             .field("compress", &self.compress)
             .field("cache", &self.cache)
@@ -56,6 +60,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             minify: Some(minify::Options::default()),
+            split: None,
             images: Some(images::Options::default()),
             compress: Some(compress::Options::default()),
             cache: Cache::disabled(),
@@ -109,6 +114,9 @@ pub fn optimize<'a>(
         let (report, measured) = minify::run(&mut ctx, minify);
         stages.push(report);
         known.extend(measured);
+    }
+    if let Some(split) = &options.split {
+        stages.push(split::run(&mut ctx, split));
     }
     if let Some(images) = &options.images {
         stages.push(images::run(&mut ctx, images));

@@ -346,6 +346,7 @@ pub(crate) fn run(
             stage: Stage::Minify,
             settings: describe(options),
             changes,
+            advice: Vec::new(),
         },
         known,
     )

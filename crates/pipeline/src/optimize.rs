@@ -23,6 +23,9 @@ pub struct OptimizeOptions {
     /// Next.js: the `public/` folder (served from the project root, never copied into `.next`)
     /// whose images the images stage optimizes too; found beside `.next` when `None`.
     pub public: Option<PathBuf>,
+    /// The split stage's limit was not given: take the smallest `max` of the budgets that
+    /// hold each script alone, measured raw, when there are such budgets.
+    pub split_limit_from_budgets: bool,
     pub attribution: Attribution,
     pub progress: Arc<dyn Progress + Send>,
     pub cwd: PathBuf,
@@ -59,6 +62,12 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
     let mut stages = options.stages.clone();
     stages.cache = options.cache.open(&options.dir);
     stages.progress = options.progress.clone();
+    if options.split_limit_from_budgets
+        && let (Some(split), Some(found)) = (&mut stages.split, &found)
+        && let Some(limit) = each_script_limit(&found.budgets)
+    {
+        *split = distill_optimize::split::Options::for_limit(limit, split.vendor);
+    }
     let done = distill_optimize::optimize(&source, &ingested.build, &stages);
     let written = write::write(&options.dir, &done.overlay, &options.target, &skip)
         .map_err(|r| vec![r.diagnostic()])?;
@@ -241,4 +250,19 @@ fn dedup(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The smallest raw `max` among budgets that hold every script alone (`each`, selecting
+/// scripts or every file).
+fn each_script_limit(file: &distill_budgets::BudgetsFile) -> Option<u64> {
+    file.budgets
+        .iter()
+        .filter(|b| {
+            b.each
+                && (b.select.types.is_empty()
+                    || b.select.types.contains(&distill_graph::FileKind::Script))
+                && b.compression.or(file.compression) == Some(distill_schema::Compression::None)
+        })
+        .filter_map(|b| b.max.map(|m| m.0))
+        .min()
 }

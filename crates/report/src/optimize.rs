@@ -33,12 +33,19 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
         writeln!(out, "  {}", printable(&stage.settings))?;
         match stage.stage {
             Stage::Compress => copies(stage, paint, out)?,
+            Stage::Split => splits(stage, out)?,
             _ => replaced(stage, paint, out)?,
         }
         if stage.stage == Stage::Images {
             picture_hint(stage, out)?;
         }
         kept(stage, out)?;
+        if !stage.advice.is_empty() {
+            writeln!(out, "  at the source:")?;
+            for line in &stage.advice {
+                writeln!(out, "    {}", printable(line))?;
+            }
+        }
     }
     Ok(())
 }
@@ -106,6 +113,44 @@ fn replaced(stage: &StageReport, paint: Paint, out: &mut dyn Write) -> io::Resul
         paint.green(&format_bytes(after)),
         percent(before, after)
     )
+}
+
+/// Each chunk split: what it became; then the files told about the new chunks.
+fn splits(stage: &StageReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut any = false;
+    for c in &stage.changes {
+        match (c.action, &c.written) {
+            (Action::Replaced, None)
+                if c.reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("split in ")) =>
+            {
+                any = true;
+                writeln!(
+                    out,
+                    "  {}  {} → {}",
+                    printable(&c.path),
+                    format_bytes(c.before),
+                    format_bytes(c.after)
+                )?;
+            }
+            (Action::Written, Some(w)) => writeln!(
+                out,
+                "    + {}  {}  {}",
+                printable(w),
+                format_bytes(c.after),
+                printable(c.reason.as_deref().unwrap_or(""))
+            )?,
+            (Action::Replaced, None) => {
+                writeln!(out, "  {} now loads the new chunks", printable(&c.path))?
+            }
+            _ => {}
+        }
+    }
+    if !any {
+        writeln!(out, "  no chunk split")?;
+    }
+    Ok(())
 }
 
 /// Siblings are written, never swapped in: the markup that lets browsers choose, once.

@@ -47,6 +47,10 @@ pub struct StageReport {
     /// Encoders, levels and thresholds, in words, so the result can be reproduced.
     pub settings: String,
     pub changes: Vec<FileChange>,
+    /// What would give the same result at the source (the bundler configuration), in words
+    /// and code, a line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advice: Vec<String>,
 }
 
 impl StageReport {

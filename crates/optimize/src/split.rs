@@ -1,0 +1,645 @@
+//! The split stage: ES-module chunks over the size limit (and, with `vendor`, any chunk that
+//! starts with `node_modules` code) cut into parts with [`distill_split`], then everything that
+//! loads chunks told about the new ones:
+//!
+//! - HTML: a `<link rel="modulepreload">` after every tag that loads or preloads a split chunk
+//!   (with `crossorigin` and `integrity` when that tag has them), so the parts download with it
+//!   instead of after it;
+//! - Vite's preload table (`__vite__mapDeps`): the parts are added to the table and to every
+//!   `__vite__mapDeps([…])` list that preloads the split chunk or belongs to the `import()` of
+//!   it, so a lazy route fetches them in the same round as before;
+//! - `.vite/manifest.json`: an entry per part, and the part in its chunk's `imports`, so
+//!   backends that render tags from the manifest emit them.
+//!
+//! A chunk in a static import cycle is never split (its evaluation order depends on who is
+//! imported first). Next.js chunks are classic scripts: nothing is split, and the report says
+//! what to do in `next.config` instead.
+
+use crate::Context;
+use crate::integrity::recompute;
+use distill_fs::{FileSource, paths};
+use distill_graph::{Code, Diagnostic, EdgeKind, FileKind, Framework};
+use distill_schema::{Action, FileChange, Stage, StageReport, format_bytes};
+use distill_split::{Chunk, Part, Refusal};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use distill_split::Options;
+
+/// A chunk that was split: its path and its parts' paths, in evaluation order.
+struct Done {
+    path: String,
+    parts: Vec<(String, Part)>,
+}
+
+pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
+    let settings = format!(
+        "ES-module chunks over {} cut at module boundaries where behaviour provably stays{}",
+        format_bytes(options.max_chunk),
+        if options.vendor {
+            "; node_modules packages at the start of a chunk moved to vendor-<name> chunks"
+        } else {
+            ""
+        }
+    );
+    let mut report = StageReport {
+        stage: Stage::Split,
+        settings,
+        changes: Vec::new(),
+        advice: Vec::new(),
+    };
+    if matches!(
+        ctx.build.framework,
+        Some(Framework::NextWebpack | Framework::NextTurbopack)
+    ) {
+        report.advice = next_advice(options);
+        return report;
+    }
+
+    let mut statics: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in ctx
+        .build
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Static)
+    {
+        statics.entry(&e.from).or_default().push(&e.to);
+    }
+    let mut done: Vec<Done> = Vec::new();
+    for f in ctx.build.files.iter() {
+        if f.kind != FileKind::Script || !(f.path.ends_with(".js") || f.path.ends_with(".mjs")) {
+            continue;
+        }
+        let Ok(Ok(code)) = ctx.overlay.read(&f.path).map(String::from_utf8) else {
+            continue;
+        };
+        if code.len() as u64 <= options.max_chunk && !options.vendor {
+            continue;
+        }
+        let refuse = |report: &mut StageReport,
+                      diagnostics: &mut Vec<Diagnostic>,
+                      code: Code,
+                      size: usize,
+                      why: String| {
+            diagnostics
+                .push(Diagnostic::warning(code, format!("not split: {why}")).at(f.path.clone()));
+            report.changes.push(kept(&f.path, size, why));
+        };
+        if in_cycle(&statics, &f.path) {
+            if code.len() as u64 > options.max_chunk {
+                refuse(
+                    &mut report,
+                    ctx.diagnostics,
+                    Code::SplitUnsafe,
+                    code.len(),
+                    "it is in a static import cycle: which of its modules runs first depends on who imports it first".into(),
+                );
+            }
+            continue;
+        }
+        let map = f
+            .source_map
+            .as_ref()
+            .and_then(|m| ctx.overlay.read(m).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        let file_name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let chunk = Chunk {
+            file_name,
+            code: &code,
+            map: map.as_deref(),
+        };
+        let split = match distill_split::split(&chunk, options) {
+            Ok(s) => s,
+            Err(Refusal::Small) => continue,
+            Err(r @ Refusal::NotModule) => {
+                if code.len() as u64 > options.max_chunk {
+                    report
+                        .changes
+                        .push(kept(&f.path, code.len(), r.to_string()));
+                }
+                continue;
+            }
+            Err(r) => {
+                // Vendor-only candidates within the limit are not worth a warning.
+                if code.len() as u64 > options.max_chunk {
+                    let c = match r {
+                        Refusal::Parse { .. } => Code::SplitParseError,
+                        Refusal::NoMap(_) => Code::SplitNoMap,
+                        _ => Code::SplitUnsafe,
+                    };
+                    refuse(&mut report, ctx.diagnostics, c, code.len(), r.to_string());
+                }
+                continue;
+            }
+        };
+        let dir = paths::dir_of(&f.path);
+        let join = |name: &str| {
+            if dir.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
+        let mut parts = Vec::new();
+        let largest = split
+            .parts
+            .iter()
+            .map(|p| p.code.len())
+            .chain([split.code.len()])
+            .max()
+            .unwrap_or(0);
+        let names: Vec<String> = split
+            .parts
+            .iter()
+            .map(|p| format!("{} ({})", p.file_name, format_bytes(p.code.len() as u64)))
+            .collect();
+        report.changes.push(FileChange {
+            path: f.path.clone(),
+            written: None,
+            encoding: None,
+            action: Action::Replaced,
+            before: code.len() as u64,
+            after: split.code.len() as u64,
+            reason: Some(format!(
+                "split in {}: {}; largest chunk now {}",
+                split.parts.len() + 1,
+                names.join(", "),
+                format_bytes(largest as u64)
+            )),
+        });
+        for p in split.parts {
+            let path = join(&p.file_name);
+            report.changes.push(FileChange {
+                path: f.path.clone(),
+                written: Some(path.clone()),
+                encoding: None,
+                action: Action::Written,
+                before: 0,
+                after: p.code.len() as u64,
+                reason: Some(describe_modules(&p)),
+            });
+            ctx.overlay.write(&path, p.code.clone().into_bytes());
+            if let Some(m) = &p.map {
+                ctx.overlay
+                    .write(&format!("{path}.map"), m.clone().into_bytes());
+            }
+            parts.push((path, p));
+        }
+        ctx.overlay.write(&f.path, split.code.into_bytes());
+        if let (Some(path), Some(m)) = (&f.source_map, split.map) {
+            ctx.overlay.write(path, m.into_bytes());
+        }
+        done.push(Done {
+            path: f.path.clone(),
+            parts,
+        });
+    }
+    if done.is_empty() {
+        return report;
+    }
+    let by_chunk: BTreeMap<&str, Vec<&str>> = done
+        .iter()
+        .map(|d| {
+            (
+                d.path.as_str(),
+                d.parts.iter().map(|(p, _)| p.as_str()).collect(),
+            )
+        })
+        .collect();
+    for (path, before, after) in preload_html(ctx, &by_chunk)
+        .into_iter()
+        .chain(preload_tables(ctx, &by_chunk))
+        .chain(manifest(ctx, &done))
+    {
+        report.changes.push(FileChange {
+            path,
+            written: None,
+            encoding: None,
+            action: Action::Replaced,
+            before,
+            after,
+            reason: Some("now loads the new chunks with the ones they came from".into()),
+        });
+    }
+    report.advice = vite_advice(&done);
+    report
+}
+
+fn kept(path: &str, size: usize, why: String) -> FileChange {
+    FileChange {
+        path: path.to_owned(),
+        written: None,
+        encoding: None,
+        action: Action::Kept,
+        before: size as u64,
+        after: size as u64,
+        reason: Some(why),
+    }
+}
+
+/// Whether `path` can reach itself through static imports.
+fn in_cycle(statics: &BTreeMap<&str, Vec<&str>>, path: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = statics.get(path).cloned().unwrap_or_default();
+    while let Some(p) = stack.pop() {
+        if p == path {
+            return true;
+        }
+        if seen.insert(p) {
+            stack.extend(statics.get(p).into_iter().flatten());
+        }
+    }
+    false
+}
+
+fn clean_source(s: &str) -> &str {
+    let mut s = s;
+    while let Some(r) = s.strip_prefix("../").or_else(|| s.strip_prefix("./")) {
+        s = r;
+    }
+    s
+}
+
+fn describe_modules(p: &Part) -> String {
+    let n = p.modules.len();
+    let first = p.modules.first().map_or("", |m| clean_source(m));
+    match &p.package {
+        Some(pkg) => format!("{pkg}: {n} modules"),
+        None if n == 1 => first.to_owned(),
+        None => format!("{n} modules from {first} on"),
+    }
+}
+
+/// `<link rel="modulepreload">` for every part after each tag that loads or preloads its
+/// chunk. Returns the documents changed with their sizes before and after.
+fn preload_html(
+    ctx: &mut Context,
+    by_chunk: &BTreeMap<&str, Vec<&str>>,
+) -> Vec<(String, u64, u64)> {
+    let (all, _) = ctx
+        .overlay
+        .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
+    let mut out = Vec::new();
+    for doc in all
+        .iter()
+        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
+    {
+        let Ok(Ok(text)) = ctx.overlay.read(doc).map(String::from_utf8) else {
+            continue;
+        };
+        let tags = distill_scan::html::tags(&text);
+        let already: BTreeSet<String> = tags
+            .iter()
+            .filter_map(|t| {
+                let url = t.attr("href").or_else(|| t.attr("src"))?;
+                paths::resolve(doc, url, "/")
+            })
+            .collect();
+        let mut added: BTreeSet<&str> = BTreeSet::new();
+        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        for t in &tags {
+            let url = match t.name.as_str() {
+                "script" => t.attr("src"),
+                "link"
+                    if t.attr("rel").is_some_and(|r| {
+                        r.split_ascii_whitespace()
+                            .any(|w| w.eq_ignore_ascii_case("modulepreload"))
+                    }) =>
+                {
+                    t.attr("href")
+                }
+                _ => None,
+            };
+            let Some(url) = url else { continue };
+            let Some(target) = chunk_named(doc, url, by_chunk) else {
+                continue;
+            };
+            let prefix = url.split(['?', '#']).next().unwrap_or(url);
+            let prefix = prefix.rfind('/').map_or("", |i| &prefix[..=i]);
+            let mut links = String::new();
+            for part in &by_chunk[target] {
+                if already.contains(*part) || !added.insert(part) {
+                    continue;
+                }
+                let name = part.rsplit('/').next().unwrap_or(part);
+                links.push_str("\n    <link rel=\"modulepreload\"");
+                if let Some(c) = t.get("crossorigin") {
+                    match &c.value {
+                        Some(v) if !v.is_empty() => {
+                            links.push_str(&format!(" crossorigin=\"{}\"", escape(v)));
+                        }
+                        _ => links.push_str(" crossorigin"),
+                    }
+                }
+                links.push_str(&format!(" href=\"{}{}\"", escape(prefix), escape(name)));
+                if let Some(v) = t.attr("integrity")
+                    && let Ok(bytes) = ctx.overlay.read(part)
+                {
+                    links.push_str(&format!(" integrity=\"{}\"", recompute(v, &bytes)));
+                }
+                links.push('>');
+            }
+            if !links.is_empty() {
+                edits.push((t.span.end..t.span.end, links));
+            }
+        }
+        if edits.is_empty() {
+            continue;
+        }
+        let new = distill_scan::splice(
+            text.as_bytes(),
+            edits.iter().map(|(s, t)| (s.clone(), t.as_bytes())),
+        );
+        out.push((doc.clone(), text.len() as u64, new.len() as u64));
+        ctx.overlay.write(doc, new);
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+/// The split chunk a URL in `from` names: resolved, or for apps served under a base path, the
+/// chunk whose path the URL ends with.
+fn chunk_named<'c>(
+    from: &str,
+    url: &str,
+    by_chunk: &'c BTreeMap<&str, Vec<&str>>,
+) -> Option<&'c str> {
+    if let Some(p) = paths::resolve(from, url, "/")
+        && let Some((k, _)) = by_chunk.get_key_value(p.as_str())
+    {
+        return Some(k);
+    }
+    let clean = url.split(['?', '#']).next().unwrap_or("");
+    by_chunk
+        .keys()
+        .copied()
+        .find(|k| clean.ends_with(&format!("/{k}")))
+}
+
+/// Vite's `__vite__mapDeps` tables and the index lists that use them, in every script.
+fn preload_tables(
+    ctx: &mut Context,
+    by_chunk: &BTreeMap<&str, Vec<&str>>,
+) -> Vec<(String, u64, u64)> {
+    let scripts: Vec<String> = ctx
+        .overlay
+        .changes()
+        .keys()
+        .filter(|p| p.ends_with(".js") || p.ends_with(".mjs"))
+        .cloned()
+        .chain(
+            ctx.build
+                .files
+                .iter()
+                .filter(|f| f.kind == FileKind::Script)
+                .map(|f| f.path.clone()),
+        )
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for path in scripts {
+        let Ok(text) = ctx.overlay.read(&path) else {
+            continue;
+        };
+        let Some(table) = distill_scan::loader::vite_preload_table(&text) else {
+            continue;
+        };
+        let mut items: Vec<String> = table.items.iter().map(|i| i.path.clone()).collect();
+        let original = items.len();
+        let dynamic: Vec<(usize, String)> = distill_scan::js::references(&text)
+            .into_iter()
+            .filter(|r| r.kind == EdgeKind::Dynamic)
+            .filter_map(|r| Some((r.span.end, paths::resolve(&path, &r.specifier, "/")?)))
+            .collect();
+        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        for (list, indices) in mapdeps_calls(&text, table.list.end) {
+            let mut wanted: Vec<usize> = indices.clone();
+            let mut targets: Vec<String> = indices
+                .iter()
+                .filter_map(|&i| items.get(i).cloned())
+                .collect();
+            // The `import()` this list belongs to: the last one just before it.
+            if let Some((_, target)) = dynamic
+                .iter()
+                .rev()
+                .find(|(end, _)| *end <= list.start && list.start - end < 160)
+            {
+                targets.push(target.clone());
+            }
+            for t in targets {
+                let Some(parts) = by_chunk.get(t.as_str()) else {
+                    continue;
+                };
+                for p in parts {
+                    let i = items.iter().position(|x| x == p).unwrap_or_else(|| {
+                        items.push((*p).to_owned());
+                        items.len() - 1
+                    });
+                    if !wanted.contains(&i) {
+                        wanted.push(i);
+                    }
+                }
+            }
+            if wanted.len() != indices.len() {
+                let body = wanted
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                edits.push((list, body));
+            }
+        }
+        if items.len() == original && edits.is_empty() {
+            continue;
+        }
+        if items.len() != original {
+            let quoted = items
+                .iter()
+                .map(|i| format!("\"{i}\""))
+                .collect::<Vec<_>>()
+                .join(",");
+            edits.push((table.list.clone(), format!("[{quoted}]")));
+        }
+        let new = distill_scan::splice(&text, edits.iter().map(|(s, t)| (s.clone(), t.as_bytes())));
+        out.push((path.clone(), text.len() as u64, new.len() as u64));
+        ctx.overlay.write(&path, new);
+    }
+    out
+}
+
+/// Every `__vite__mapDeps([…])` call after `from`: the span of the numbers inside the brackets
+/// and the numbers.
+fn mapdeps_calls(text: &[u8], from: usize) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {
+    const CALL: &[u8] = b"__vite__mapDeps([";
+    let mut out = Vec::new();
+    let Some(rest) = text.get(from..) else {
+        return out;
+    };
+    for at in memchr::memmem::find_iter(rest, CALL) {
+        let start = from + at + CALL.len();
+        let Some(len) = text[start..].iter().take(4096).position(|&b| b == b']') else {
+            continue;
+        };
+        let inner = &text[start..start + len];
+        let Ok(s) = std::str::from_utf8(inner) else {
+            continue;
+        };
+        let parsed: Option<Vec<usize>> = s
+            .split(',')
+            .filter(|x| !x.trim().is_empty())
+            .map(|x| x.trim().parse().ok())
+            .collect();
+        if let Some(indices) = parsed {
+            out.push((start..start + len, indices));
+        }
+    }
+    out
+}
+
+/// `.vite/manifest.json`: an entry per part, and each part in its chunk's `imports`.
+fn manifest(ctx: &mut Context, done: &[Done]) -> Vec<(String, u64, u64)> {
+    const PATH: &str = ".vite/manifest.json";
+    let Ok(bytes) = ctx.overlay.read(PATH) else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Object(mut entries)) = serde_json::from_slice(&bytes) else {
+        return Vec::new();
+    };
+    let key_of_file: BTreeMap<String, String> = entries
+        .iter()
+        .filter_map(|(k, v)| Some((v.get("file")?.as_str()?.to_owned(), k.clone())))
+        .collect();
+    for d in done {
+        let dir = paths::dir_of(&d.path);
+        let mut keys = Vec::new();
+        for (path, part) in &d.parts {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let key = format!("_{name}");
+            let imports: Vec<serde_json::Value> = part
+                .imports
+                .iter()
+                .filter_map(|spec| {
+                    let p = paths::resolve(&d.path, spec, "/")?;
+                    key_of_file
+                        .get(&p)
+                        .cloned()
+                        .or_else(|| {
+                            d.parts
+                                .iter()
+                                .any(|(q, _)| *q == p)
+                                .then(|| format!("_{}", p.rsplit('/').next().unwrap_or(&p)))
+                        })
+                        .map(serde_json::Value::String)
+                })
+                .collect();
+            let mut entry = serde_json::Map::new();
+            entry.insert("file".into(), path.clone().into());
+            entry.insert("name".into(), distill_split::stem(name).to_owned().into());
+            if !imports.is_empty() {
+                entry.insert("imports".into(), imports.into());
+            }
+            entries.insert(key.clone(), entry.into());
+            keys.push(key);
+        }
+        let _ = dir;
+        for (_, v) in entries.iter_mut() {
+            if v.get("file").and_then(|f| f.as_str()) != Some(d.path.as_str()) {
+                continue;
+            }
+            if let Some(obj) = v.as_object_mut() {
+                let list = obj
+                    .entry("imports")
+                    .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                if let Some(a) = list.as_array_mut() {
+                    for k in &keys {
+                        a.push(k.clone().into());
+                    }
+                }
+            }
+        }
+    }
+    let Ok(mut new) = serde_json::to_vec_pretty(&serde_json::Value::Object(entries)) else {
+        return Vec::new();
+    };
+    if bytes.ends_with(b"\n") {
+        new.push(b'\n');
+    }
+    let sizes = (PATH.to_owned(), bytes.len() as u64, new.len() as u64);
+    ctx.overlay.write(PATH, new);
+    vec![sizes]
+}
+
+/// The Vite configuration that makes the same vendor chunks at build time.
+fn vite_advice(done: &[Done]) -> Vec<String> {
+    let mut packages: BTreeSet<&str> = BTreeSet::new();
+    let mut app: Vec<(String, Vec<&str>)> = Vec::new();
+    for d in done {
+        for (path, p) in &d.parts {
+            match &p.package {
+                Some(pkg) => {
+                    packages.insert(pkg);
+                }
+                None => app.push((
+                    distill_split::stem(path.rsplit('/').next().unwrap_or(path)).to_owned(),
+                    p.modules.iter().map(|m| clean_source(m)).collect(),
+                )),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if !packages.is_empty() {
+        let groups: Vec<String> = packages
+            .iter()
+            .map(|p| {
+                format!(
+                    "{{ name: 'vendor-{}', test: /[\\\\/]node_modules[\\\\/]{}[\\\\/]/ }}",
+                    p.trim_start_matches('@').replace('/', "-"),
+                    p.replace('/', "[\\\\/]")
+                )
+            })
+            .collect();
+        out.push(format!(
+            "Vite 8 (Rolldown), at build time: build.rolldownOptions.output.codeSplitting.groups: [{}]",
+            groups.join(", ")
+        ));
+        let chunks: Vec<String> = packages
+            .iter()
+            .map(|p| {
+                format!(
+                    "'vendor-{}': ['{p}']",
+                    p.trim_start_matches('@').replace('/', "-")
+                )
+            })
+            .collect();
+        out.push(format!(
+            "Vite 7 (Rollup): build.rollupOptions.output.manualChunks: {{ {} }}",
+            chunks.join(", ")
+        ));
+    }
+    for (name, modules) in app {
+        let shown: Vec<String> = modules.iter().take(4).map(|m| format!("'{m}'")).collect();
+        out.push(format!(
+            "{name}: put its {} modules ({}{}) behind a dynamic import() or in a manualChunks / codeSplitting group of their own",
+            modules.len(),
+            shown.join(", "),
+            if modules.len() > 4 { ", …" } else { "" }
+        ));
+    }
+    out
+}
+
+fn next_advice(options: &Options) -> Vec<String> {
+    vec![
+        "Next.js chunks are webpack or Turbopack scripts, not ES modules: --split changes nothing here.".into(),
+        format!(
+            "webpack (next build --webpack): in next.config, webpack(config, {{ isServer }}) {{ if (!isServer) config.optimization.splitChunks.maxSize = {}; return config }}",
+            options.max_chunk
+        ),
+        "Turbopack: load heavy components with next/dynamic, and list barrel-file packages in experimental.optimizePackageImports.".into(),
+    ]
+}
