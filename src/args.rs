@@ -276,6 +276,11 @@ pub struct OptimizeArgs {
     #[arg(long)]
     pub split_vendor: bool,
 
+    /// Rename files whose bytes changed by their new content hash (name-AbCd1234.js) and
+    /// rewrite every reference, so immutable CDN caching stays correct (not for Next.js)
+    #[arg(long)]
+    pub rehash: bool,
+
     /// Skip the images stage
     #[arg(long)]
     pub no_images: bool,

@@ -74,6 +74,7 @@ pub fn run(args: OptimizeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus>
                 args.split_vendor,
             )
         }),
+        rehash: args.rehash,
         compress: (!args.no_compress).then(|| distill_optimize::compress::Options {
             encodings: args.encodings.clone(),
             min_size: args.min_size,

@@ -26,14 +26,33 @@ fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} stage in {report}"))
 }
 
-/// Split chunk → the parts written for it.
-fn parts(split: &Value) -> BTreeMap<String, Vec<String>> {
+/// Old name → new name, from the rehash stage (empty without one).
+fn renames(report: &Value) -> BTreeMap<String, String> {
+    report["optimize"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["stage"] == "rehash")
+        .flat_map(|s| s["changes"].as_array().unwrap().iter())
+        .map(|c| {
+            (
+                c["path"].as_str().unwrap().to_owned(),
+                c["written"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Split chunk → the parts written for it, by their final names.
+fn parts(report: &Value) -> BTreeMap<String, Vec<String>> {
+    let renamed = renames(report);
+    let name = |p: &str| renamed.get(p).cloned().unwrap_or_else(|| p.to_owned());
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in split["changes"].as_array().unwrap() {
+    for c in stage(report, "split")["changes"].as_array().unwrap() {
         if c["action"] == "written" {
-            out.entry(c["path"].as_str().unwrap().to_owned())
+            out.entry(name(c["path"].as_str().unwrap()))
                 .or_default()
-                .push(c["written"].as_str().unwrap().to_owned());
+                .push(name(c["written"].as_str().unwrap()));
         }
     }
     out
@@ -76,13 +95,44 @@ fn split_app(app: &str, routes: &[&str], min_split: usize) {
             out.to_str().unwrap(),
             "--split",
             "--split-vendor",
+            "--rehash",
             "--no-images",
             "--no-compress",
         ],
         0,
     );
     let split = stage(&report, "split");
-    let by_chunk = parts(split);
+    let by_chunk = parts(&report);
+    // Every file whose bytes changed has a new name; nothing in the result names an old one.
+    let renamed = renames(&report);
+    let texts: Vec<(std::path::PathBuf, String)> = walk_files(&out)
+        .into_iter()
+        .filter(|f| !f.to_string_lossy().ends_with(".map"))
+        .map(|f| {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+            (f, text)
+        })
+        .collect();
+    for (old, new) in &renamed {
+        assert!(!out.join(old).exists(), "{app}: {old} is still there");
+        assert!(out.join(new).is_file(), "{app}: {new} is missing");
+        let old_name = old.rsplit('/').next().unwrap();
+        for (f, text) in &texts {
+            assert!(
+                ["/", "\"", "="]
+                    .iter()
+                    .all(|b| !text.contains(&format!("{b}{old_name}"))),
+                "{app}: {} still names {old_name}",
+                f.display()
+            );
+        }
+    }
+    if !by_chunk.is_empty() {
+        assert!(
+            !renamed.is_empty(),
+            "{app}: split chunks but renamed nothing"
+        );
+    }
     assert!(
         by_chunk.len() >= min_split,
         "{app}: {} chunks split, expected at least {min_split}: {split}",
@@ -334,7 +384,7 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
         );
     }
     // The one chunk that can be split was, and the page preloads its part.
-    let by_chunk = parts(split);
+    let by_chunk = parts(&report);
     let main_parts = &by_chunk["assets/main-AAAAAAAA.js"];
     // One part per module: each filler statement is over the 100-byte limit.
     assert_eq!(main_parts.len(), 2, "{split}");

@@ -2,7 +2,7 @@
 //! through an [`Overlay`] and reporting what it wrote and what it kept (and why), then one step
 //! that writes the result ([`write`]).
 //!
-//! Order: minify → split (when asked) → images → integrity → compress. A stage never writes to disk and never makes a
+//! Order: minify → split (when asked) → images → rehash (when asked) → integrity → compress. A stage never writes to disk and never makes a
 //! file larger or invalid: it replaces bytes only when it can prove the result smaller and
 //! valid, and keeps the original otherwise, saying why.
 //!
@@ -20,12 +20,13 @@ pub mod compress;
 pub mod images;
 mod integrity;
 pub mod minify;
+mod rehash;
 pub mod split;
 pub mod write;
 
 use distill_compress::Cache;
-use distill_fs::{FileSource, Overlay};
-use distill_graph::{Build, Diagnostic, Encoding, NoProgress, Progress};
+use distill_fs::{Change, FileSource, Overlay};
+use distill_graph::{Build, Diagnostic, Encoding, File, FileKind, NoProgress, Progress, Role};
 use distill_schema::StageReport;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct Options {
     pub split: Option<split::Options>,
     pub images: Option<images::Options>,
     pub compress: Option<compress::Options>,
+    /// Rename the files the stages changed by their new content hash (`--rehash`).
+    pub rehash: bool,
     /// Where results of earlier runs are kept (compressed bytes, by content hash).
     pub cache: Cache,
     pub progress: Arc<dyn Progress + Send>,
@@ -50,6 +53,7 @@ impl std::fmt::Debug for Options {
             .field("split", &self.split)
             .field("images", &self.images)
             .field("compress", &self.compress)
+            .field("rehash", &self.rehash)
             .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
@@ -63,6 +67,7 @@ impl Default for Options {
             split: None,
             images: Some(images::Options::default()),
             compress: Some(compress::Options::default()),
+            rehash: false,
             cache: Cache::disabled(),
             progress: Arc::new(NoProgress),
         }
@@ -84,7 +89,7 @@ pub struct Optimized<'a> {
 /// What every stage gets: the build as ingested, the overlay holding the changes so far, and
 /// the run's shared services.
 pub struct Context<'a, 'o> {
-    pub build: &'a Build,
+    pub build: &'o Build,
     pub overlay: &'o mut Overlay<'a>,
     pub cache: &'o Cache,
     pub progress: &'o dyn Progress,
@@ -121,6 +126,18 @@ pub fn optimize<'a>(
     if let Some(images) = &options.images {
         stages.push(images::run(&mut ctx, images));
     }
+    if options.rehash {
+        stages.push(rehash::run(&mut ctx));
+    }
+    // Later stages see the files split and rehash added, and not those they removed.
+    let current = refreshed(build, ctx.overlay);
+    let mut ctx = Context {
+        build: &current,
+        overlay: ctx.overlay,
+        cache: ctx.cache,
+        progress: ctx.progress,
+        diagnostics: ctx.diagnostics,
+    };
     let report = integrity::run(&mut ctx);
     if !report.changes.is_empty() {
         stages.push(report);
@@ -136,4 +153,39 @@ pub fn optimize<'a>(
         diagnostics,
         known,
     }
+}
+
+/// `build` with the overlay's new files added (as far as their names tell) and its removed
+/// files gone.
+fn refreshed(build: &Build, overlay: &Overlay) -> Build {
+    let mut b = build.clone();
+    let changes = overlay.changes();
+    b.files
+        .retain(|f| !matches!(changes.get(&f.path), Some(Change::Remove)));
+    for (path, change) in changes {
+        let Change::Write(bytes) = change else {
+            continue;
+        };
+        if build.file(path).is_some() || distill_graph::Sibling::parse(path).is_some() {
+            continue;
+        }
+        let kind = FileKind::from_path(path);
+        let map = format!("{path}.map");
+        b.files.push(File {
+            path: path.clone(),
+            kind,
+            role: match kind {
+                FileKind::Script => Role::Chunk,
+                FileKind::Map => Role::SourceMap,
+                _ => Role::Asset,
+            },
+            size: bytes.len() as u64,
+            hash: String::new(),
+            source_map: matches!(changes.get(&map), Some(Change::Write(_))).then_some(map),
+            key: None,
+            siblings: Vec::new(),
+        });
+    }
+    b.files.sort_by(|x, y| x.path.cmp(&y.path));
+    b
 }

@@ -34,6 +34,7 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
         match stage.stage {
             Stage::Compress => copies(stage, paint, out)?,
             Stage::Split => splits(stage, out)?,
+            Stage::Rehash => renamed(stage, out)?,
             _ => replaced(stage, paint, out)?,
         }
         if stage.stage == Stage::Images {
@@ -149,6 +150,23 @@ fn splits(stage: &StageReport, out: &mut dyn Write) -> io::Result<()> {
     }
     if !any {
         writeln!(out, "  no chunk split")?;
+    }
+    Ok(())
+}
+
+/// Files renamed by their new content hash.
+fn renamed(stage: &StageReport, out: &mut dyn Write) -> io::Result<()> {
+    let all: Vec<_> = stage
+        .changes
+        .iter()
+        .filter_map(|c| Some((c.path.as_str(), c.written.as_deref()?)))
+        .collect();
+    writeln!(out, "  {} files renamed", all.len())?;
+    for (old, new) in all.iter().take(10) {
+        writeln!(out, "    {} → {}", printable(old), printable(new))?;
+    }
+    if all.len() > 10 {
+        writeln!(out, "    … and {} more", all.len() - 10)?;
     }
     Ok(())
 }

@@ -22,6 +22,8 @@ pub enum Stage {
     Minify,
     Split,
     Images,
+    /// Changed files renamed by their new content hash (`--rehash`), references rewritten.
+    Rehash,
     /// `integrity=` values and SRI manifests recomputed for the files the stages changed.
     Integrity,
     Compress,
@@ -33,6 +35,7 @@ impl Stage {
             Stage::Minify => "minify",
             Stage::Split => "split",
             Stage::Images => "images",
+            Stage::Rehash => "rehash",
             Stage::Integrity => "integrity",
             Stage::Compress => "compress",
         }
