@@ -168,3 +168,59 @@ fn handle(
     });
     Ok(())
 }
+
+/// `next start` of a fixture app serving one of its build folders, on a free loopback port;
+/// stopped when dropped.
+pub struct NextServer {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Drop for NextServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl NextServer {
+    /// Starts `next start` in `project` with `NEXT_DIST_DIR=dist` (relative to `project`) and
+    /// waits until it answers.
+    pub fn start(project: &Path, dist: &str) -> NextServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(project.join("node_modules/.bin/next"))
+            .args(["start", "-p", &port.to_string(), "-H", "127.0.0.1"])
+            .current_dir(project)
+            .env("NEXT_DIST_DIR", dist)
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run next start");
+        let server = NextServer {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+                let mut line = String::new();
+                if BufReader::new(&mut s).read_line(&mut line).is_ok() && line.starts_with("HTTP/")
+                {
+                    return server;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "next start in {} ({dist}) did not answer within 90 s",
+                project.display()
+            );
+            thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
