@@ -275,6 +275,7 @@ pub(crate) fn run(
         settings: options.describe(),
         changes,
         advice: Vec::new(),
+        notes: Vec::new(),
     };
     (report, measured)
 }

@@ -270,6 +270,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         settings: describe(&options.images),
         changes,
         advice: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -206,6 +206,7 @@ fn report(changes: Vec<FileChange>) -> StageReport {
             .to_owned(),
         changes,
         advice: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -347,6 +347,7 @@ pub(crate) fn run(
             settings: describe(options),
             changes,
             advice: Vec::new(),
+            notes: Vec::new(),
         },
         known,
     )

@@ -78,6 +78,7 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
                 .into(),
         changes: Vec::new(),
         advice: Vec::new(),
+        notes: Vec::new(),
     };
     if matches!(
         ctx.build.framework,

@@ -46,6 +46,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         settings,
         changes: Vec::new(),
         advice: Vec::new(),
+        notes: Vec::new(),
     };
     if matches!(
         ctx.build.framework,
@@ -64,6 +65,15 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
     {
         statics.entry(&e.from).or_default().push(&e.to);
     }
+    // Sizes of the first-load files as the stage found them, for the before/after notes.
+    let before: BTreeMap<String, u64> = ctx
+        .build
+        .entries
+        .iter()
+        .chain(&ctx.build.routes)
+        .flat_map(|s| &s.initial)
+        .filter_map(|p| Some((p.clone(), ctx.overlay.read(p).ok()?.len() as u64)))
+        .collect();
     let mut done: Vec<Done> = Vec::new();
     for f in ctx.build.files.iter() {
         if f.kind != FileKind::Script || !(f.path.ends_with(".js") || f.path.ends_with(".mjs")) {
@@ -221,7 +231,43 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         });
     }
     report.advice = vite_advice(&done);
+    report.notes = first_loads(ctx, &done, &before);
     report
+}
+
+/// Per entry and route whose first load holds a split chunk: its requests and raw bytes
+/// before and after (the parts are preloaded with the chunk, in the same round).
+fn first_loads(ctx: &Context, done: &[Done], before: &BTreeMap<String, u64>) -> Vec<String> {
+    let parts: BTreeMap<&str, &Done> = done.iter().map(|d| (d.path.as_str(), d)).collect();
+    let size_now = |p: &str| ctx.overlay.read(p).map_or(0, |b| b.len() as u64);
+    let mut out = Vec::new();
+    for set in ctx.build.entries.iter().chain(&ctx.build.routes) {
+        if !set.initial.iter().any(|f| parts.contains_key(f.as_str())) {
+            continue;
+        }
+        let raw_before: u64 = set
+            .initial
+            .iter()
+            .map(|f| before.get(f).copied().unwrap_or(0))
+            .sum();
+        let mut requests = set.initial.len();
+        let mut raw_after: u64 = set.initial.iter().map(|f| size_now(f)).sum();
+        for f in &set.initial {
+            if let Some(d) = parts.get(f.as_str()) {
+                requests += d.parts.len();
+                raw_after += d.parts.iter().map(|(p, _)| size_now(p)).sum::<u64>();
+            }
+        }
+        out.push(format!(
+            "{}: first load {} → {} requests, {} → {} raw, all fetched in the same round",
+            set.name,
+            set.initial.len(),
+            requests,
+            format_bytes(raw_before),
+            format_bytes(raw_after)
+        ));
+    }
+    out
 }
 
 fn kept(path: &str, size: usize, why: String) -> FileChange {
@@ -263,6 +309,7 @@ fn describe_modules(p: &Part) -> String {
     let n = p.modules.len();
     let first = p.modules.first().map_or("", |m| clean_source(m));
     match &p.package {
+        Some(pkg) if n == 1 => format!("{pkg}: 1 module"),
         Some(pkg) => format!("{pkg}: {n} modules"),
         None if n == 1 => first.to_owned(),
         None => format!("{n} modules from {first} on"),

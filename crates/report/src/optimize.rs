@@ -41,6 +41,9 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
             picture_hint(stage, out)?;
         }
         kept(stage, out)?;
+        for line in &stage.notes {
+            writeln!(out, "  {}", printable(line))?;
+        }
         if !stage.advice.is_empty() {
             writeln!(out, "  at the source:")?;
             for line in &stage.advice {

@@ -54,6 +54,10 @@ pub struct StageReport {
     /// and code, a line each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advice: Vec<String>,
+    /// What the stage changed for visitors, a line each (the split stage: per entry and route,
+    /// the requests and bytes of the first load before and after).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl StageReport {
