@@ -124,6 +124,7 @@ pub(crate) fn minify(
         // A classic script's top-level names are globals other scripts read and write.
         top_level: Some(kind == ScriptKind::Module),
         keep_names: MangleOptionsKeepNames::all_false(),
+        reserved: crate::RESERVED.iter().map(|&n| n.into()).collect(),
         ..MangleOptions::default()
     };
     let minified = Minifier::new(MinifierOptions {

@@ -132,6 +132,7 @@ fn run(
         compress: Some(compress),
         mangle: Some(MangleOptions {
             top_level: Some(module),
+            reserved: crate::RESERVED.iter().map(|&n| n.into()).collect(),
             ..MangleOptions::default()
         }),
         ..MinifyOptions::default()

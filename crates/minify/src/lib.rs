@@ -144,7 +144,7 @@ impl JsOptions {
     /// the file's content hash and, for [`JsMinifier::Best`], what the `measure` computes.
     pub fn cache_key(&self, kind: ScriptKind) -> String {
         format!(
-            "distill_minify {} js; oxc {OXC_VERSION}; swc_core {SWC_CORE_VERSION}; kind={}; minifier={}; drop_console={}; drop_debugger={}; pure_funcs={:?}; passes={}; targets={}",
+            "distill_minify {} js; oxc {OXC_VERSION}; swc_core {SWC_CORE_VERSION}; reserved={RESERVED:?}; kind={}; minifier={}; drop_console={}; drop_debugger={}; pure_funcs={:?}; passes={}; targets={}",
             env!("CARGO_PKG_VERSION"),
             kind.as_str(),
             self.minifier,
@@ -216,6 +216,11 @@ pub struct Minified {
     /// report.
     pub rejected: Vec<MinifyError>,
 }
+
+/// Top-level names the minifiers never rename: tools read them by name in the output. Vite's
+/// preload table (`const __vite__mapDeps=…`) is how `analyze` finds a lazy chunk's stylesheets and
+/// how `optimize --split` tells a lazy route about its new chunks.
+pub(crate) const RESERVED: &[&str] = &["__vite__mapDeps"];
 
 /// Whether `code` is an ES module (it has `import`/`export` syntax or `import.meta`) or a
 /// classic script; for files whose kind the build's manifests do not state.

@@ -39,6 +39,18 @@ fn modules_mangle_top_level_names_but_keep_exports() {
 }
 
 #[test]
+fn vites_preload_table_keeps_its_name() {
+    // analyze finds a lazy chunk's stylesheets, and split tells a lazy route about its new
+    // chunks, through this name.
+    let code = "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"assets/a.js\",\"assets/a.css\"])))=>i.map(i=>d[i]);\nfunction load(){ return preload(() => import(\"./a.js\"), __vite__mapDeps([0,1])); }\nexport { load };\n";
+    for m in JS_MINIFIERS {
+        let out = js(code, ScriptKind::Module, &opts(m));
+        assert!(out.contains("__vite__mapDeps=("), "{m}: {out}");
+        assert!(out.contains("__vite__mapDeps([0,1])"), "{m}: {out}");
+    }
+}
+
+#[test]
 fn scripts_keep_every_top_level_name() {
     // Another script on the page may call `helperUnused` or read `counterValue`.
     let code = "function helperUnused(a) { return a * 2; }\nvar counterValue = 1;\nlet scoped = 2;\nconst configured = { debug: false };\nfunction main() { var localName = counterValue + scoped; return localName; }\n";
