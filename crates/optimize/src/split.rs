@@ -74,6 +74,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         .flat_map(|s| &s.initial)
         .filter_map(|p| Some((p.clone(), ctx.overlay.read(p).ok()?.len() as u64)))
         .collect();
+    let preloaded = preloaded(ctx);
     let mut done: Vec<Done> = Vec::new();
     for f in ctx.build.files.iter() {
         if f.kind != FileKind::Script || !(f.path.ends_with(".js") || f.path.ends_with(".mjs")) {
@@ -141,6 +142,18 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
                 continue;
             }
         };
+        if !preloaded.contains(&f.path) {
+            if code.len() as u64 > options.max_chunk {
+                refuse(
+                    &mut report,
+                    ctx.diagnostics,
+                    Code::SplitUnsafe,
+                    code.len(),
+                    "nothing fetches it ahead (no <script>, modulepreload or Vite preload list names it): its parts would load a round trip later".into(),
+                );
+            }
+            continue;
+        }
         let dir = paths::dir_of(&f.path);
         let join = |name: &str| {
             if dir.is_empty() {
@@ -453,31 +466,15 @@ fn preload_tables(
         let Ok(text) = ctx.overlay.read(&path) else {
             continue;
         };
-        let Some(table) = distill_scan::loader::vite_preload_table(&text) else {
+        let Some(found) = preloads(&path, &text) else {
             continue;
         };
-        let mut items: Vec<String> = table.items.iter().map(|i| i.path.clone()).collect();
+        let table = found.table;
+        let mut items = found.items;
         let original = items.len();
-        let dynamic: Vec<(usize, String)> = distill_scan::js::references(&text)
-            .into_iter()
-            .filter(|r| r.kind == EdgeKind::Dynamic)
-            .filter_map(|r| Some((r.span.end, paths::resolve(&path, &r.specifier, "/")?)))
-            .collect();
         let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        for (list, indices) in mapdeps_calls(&text, table.list.end) {
+        for (list, indices, targets) in found.calls {
             let mut wanted: Vec<usize> = indices.clone();
-            let mut targets: Vec<String> = indices
-                .iter()
-                .filter_map(|&i| items.get(i).cloned())
-                .collect();
-            // The `import()` this list belongs to: the last one just before it.
-            if let Some((_, target)) = dynamic
-                .iter()
-                .rev()
-                .find(|(end, _)| *end <= list.start && list.start - end < 160)
-            {
-                targets.push(target.clone());
-            }
             for t in targets {
                 let Some(parts) = by_chunk.get(t.as_str()) else {
                     continue;
@@ -515,6 +512,90 @@ fn preload_tables(
         let new = distill_scan::splice(&text, edits.iter().map(|(s, t)| (s.clone(), t.as_bytes())));
         out.push((path.clone(), text.len() as u64, new.len() as u64));
         ctx.overlay.write(&path, new);
+    }
+    out
+}
+
+/// A script's Vite preload table, and each `__vite__mapDeps([…])` list that indexes it: its
+/// span, its indices, and the files it preloads for (the items it lists and the `import()`
+/// it belongs to).
+struct Preloads {
+    table: distill_scan::loader::PreloadTable,
+    items: Vec<String>,
+    calls: Vec<(std::ops::Range<usize>, Vec<usize>, Vec<String>)>,
+}
+
+fn preloads(path: &str, text: &[u8]) -> Option<Preloads> {
+    let table = distill_scan::loader::vite_preload_table(text)?;
+    let items: Vec<String> = table.items.iter().map(|i| i.path.clone()).collect();
+    let dynamic: Vec<(usize, String)> = distill_scan::js::references(text)
+        .into_iter()
+        .filter(|r| r.kind == EdgeKind::Dynamic)
+        .filter_map(|r| Some((r.span.end, paths::resolve(path, &r.specifier, "/")?)))
+        .collect();
+    let calls = mapdeps_calls(text, table.list.end)
+        .into_iter()
+        .map(|(list, indices)| {
+            let mut targets: Vec<String> = indices
+                .iter()
+                .filter_map(|&i| items.get(i).cloned())
+                .collect();
+            // The `import()` this list belongs to: the last one just before it.
+            if let Some((_, target)) = dynamic
+                .iter()
+                .rev()
+                .find(|(end, _)| *end <= list.start && list.start - end < 160)
+            {
+                targets.push(target.clone());
+            }
+            (list, indices, targets)
+        })
+        .collect();
+    Some(Preloads {
+        table,
+        items,
+        calls,
+    })
+}
+
+/// The files a page or a preload list fetches ahead: named by a `<script>` or
+/// `<link rel="modulepreload">`, or preloaded with (or as) an `import()` through Vite's
+/// preload lists. Parts of any other chunk would only be requested once it has run: a round
+/// trip later.
+fn preloaded(ctx: &Context) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let (all, _) = ctx
+        .overlay
+        .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
+    for doc in all
+        .iter()
+        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
+    {
+        let Ok(Ok(text)) = ctx.overlay.read(doc).map(String::from_utf8) else {
+            continue;
+        };
+        for t in distill_scan::html::tags(&text) {
+            let url = match t.name.as_str() {
+                "script" => t.attr("src"),
+                "link" => t.attr("href"),
+                _ => None,
+            };
+            if let Some(p) = url.and_then(|u| paths::resolve(doc, u, "/")) {
+                out.insert(p);
+            }
+        }
+    }
+    for f in ctx
+        .build
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Script)
+    {
+        if let Ok(text) = ctx.overlay.read(&f.path)
+            && let Some(found) = preloads(&f.path, &text)
+        {
+            out.extend(found.calls.into_iter().flat_map(|(_, _, t)| t));
+        }
     }
     out
 }

@@ -548,22 +548,30 @@ fn emit(
         }
         text.push('\n');
         let mut mods: Vec<String> = Vec::new();
-        let mut packages: BTreeSet<Option<String>> = BTreeSet::new();
+        // Bytes per package (None: app code).
+        let mut packages: BTreeMap<Option<String>, usize> = BTreeMap::new();
         for i in from..to {
             let (m, p) = origin(i);
             if mods.last() != Some(&m) {
                 mods.push(m);
             }
-            packages.insert(p);
+            *packages.entry(p).or_default() += a.stmts[i].span.len();
         }
         mods.dedup();
-        let package = match packages.iter().collect::<Vec<_>>().as_slice() {
+        let package = match packages.keys().collect::<Vec<_>>().as_slice() {
             [Some(p)] => Some(p.clone()),
             _ => None,
         };
-        let file_name = match &package {
-            Some(p) => format!("vendor-{}-{}.js", safe_name(p), short_hash(text.as_bytes())),
-            None => format!("{stem}-{}-{}.js", k + 1, short_hash(text.as_bytes())),
+        // Several packages and no app code: named after the largest.
+        let largest = (!packages.contains_key(&None))
+            .then(|| packages.iter().max_by_key(|(_, n)| **n))
+            .flatten()
+            .and_then(|(p, _)| p.clone());
+        let hash = short_hash(text.as_bytes());
+        let file_name = match (&package, &largest) {
+            (Some(p), _) => format!("vendor-{}-{hash}.js", safe_name(p)),
+            (None, Some(p)) => format!("vendor-{}-and-more-{hash}.js", safe_name(p)),
+            (None, None) => format!("{stem}-{}-{hash}.js", k + 1),
         };
         let map = with_map.then(|| {
             let (start, end) = (pos_of(at(from)), pos_of(at(to)));
