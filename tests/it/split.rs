@@ -317,6 +317,13 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
         ),
         true,
     );
+    // Splittable, but nothing fetches it ahead: its parts would only be requested once it ran.
+    write_chunk(
+        &a,
+        "orphan-HHHHHHHH.js",
+        &format!("{}{}export{{}};\n", filler("m"), filler("n")),
+        true,
+    );
     let out = tmp.path().join("out");
     let report = run_json(
         &[
@@ -353,6 +360,7 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
     assert!(reason("assets/cycle-DDDDDDDD.js").contains("import cycle"));
     assert!(reason("assets/bad-EEEEEEEE.js").contains("does not parse"));
     assert!(reason("assets/meta-FFFFFFFF.js").contains("import.meta"));
+    assert!(reason("assets/orphan-HHHHHHHH.js").contains("nothing fetches it ahead"));
     // Each one is a diagnostic with a stable code and the path, and its bytes are untouched.
     let codes: BTreeSet<(String, String)> = report["diagnostics"]
         .as_array()
@@ -372,6 +380,7 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
         ("split/unsafe", "assets/cycle-DDDDDDDD.js"),
         ("split/parse-error", "assets/bad-EEEEEEEE.js"),
         ("split/unsafe", "assets/meta-FFFFFFFF.js"),
+        ("split/unsafe", "assets/orphan-HHHHHHHH.js"),
     ] {
         assert!(
             codes.contains(&(code.to_owned(), path.to_owned())),
