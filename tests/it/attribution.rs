@@ -532,3 +532,87 @@ fn minified_builds_still_attribute_every_byte() {
         );
     }
 }
+
+/// After `--split --split-vendor --rehash`, every part has its own map: attribution still adds
+/// up to every file's size, the parts are attributed to the modules they came from, and the
+/// build's modules are the same set as before.
+#[test]
+fn split_builds_still_attribute_every_byte() {
+    let Some(dir) = fixture("vite-big", "dist") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let optimized = tmp.path().join("out");
+    let o = distill(&[
+        "optimize",
+        dir.to_str().unwrap(),
+        "--out",
+        optimized.to_str().unwrap(),
+        "--split",
+        "--split-vendor",
+        "--rehash",
+        "--no-minify",
+        "--no-images",
+        "--no-compress",
+        "--no-cache",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = analyze_json(&optimized, &["--encodings", "raw"]);
+    assert!(check_buckets(&optimized, &report) > 0);
+    let before = analyze_json(&dir, &["--encodings", "raw"]);
+    let sources = |r: &Value| -> std::collections::BTreeSet<String> {
+        attributed_files(r)
+            .flat_map(|f| modules(f).clone())
+            .filter_map(|m| m["source"].as_str().map(str::to_owned))
+            .filter(|s| !s.starts_with('('))
+            .collect()
+    };
+    assert_eq!(
+        sources(&report),
+        sources(&before),
+        "the same modules, wherever they are now"
+    );
+    // The vendor parts are attributed to their package, almost entirely (of their mapped bytes;
+    // the build's own map leaves some of three.js unmapped, before and after alike).
+    let mut parts = 0;
+    for f in attributed_files(&report) {
+        let path = f["path"].as_str().unwrap();
+        let Some(rest) = path.strip_prefix("assets/vendor-three-") else {
+            continue;
+        };
+        assert!(rest.ends_with(".js"));
+        parts += 1;
+        let (mut three, mut mapped) = (0u64, 0u64);
+        for m in modules(f) {
+            let (raw, source) = (m["raw"].as_u64().unwrap(), m["source"].as_str().unwrap());
+            if source.starts_with('(') {
+                continue;
+            }
+            mapped += raw;
+            if source.contains("node_modules/three/") {
+                three += raw;
+            }
+        }
+        assert!(
+            three * 20 > mapped * 19,
+            "{path}: {three} of {mapped} mapped bytes from three"
+        );
+    }
+    assert!(parts > 0, "no vendor-three part");
+    // Only the parts' import and export lines are new unmapped bytes.
+    let unmapped = |r: &Value| -> u64 {
+        attributed_files(r)
+            .flat_map(|f| modules(f).clone())
+            .filter(|m| m["source"] == "(unmapped)")
+            .map(|m| m["raw"].as_u64().unwrap())
+            .sum()
+    };
+    let new_files = (attributed_files(&report).count() - attributed_files(&before).count()) as u64;
+    assert!(
+        unmapped(&report) <= unmapped(&before) + 4096 * new_files,
+        "unmapped {} before, {} after",
+        unmapped(&before),
+        unmapped(&report)
+    );
+}

@@ -183,10 +183,18 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
             before: code.len() as u64,
             after: split.code.len() as u64,
             reason: Some(format!(
-                "split in {}: {}; largest chunk now {}",
+                "split in {}: {}; largest chunk now {}{}",
                 split.parts.len() + 1,
                 names.join(", "),
-                format_bytes(largest as u64)
+                format_bytes(largest as u64),
+                if split.code.len() as u64 > options.max_chunk {
+                    format!(
+                        "; what stays is still over {}: no later module boundary is safe to cut",
+                        format_bytes(options.max_chunk)
+                    )
+                } else {
+                    String::new()
+                }
             )),
         });
         for p in split.parts {

@@ -130,9 +130,14 @@ fn splits(stage: &StageReport, out: &mut dyn Write) -> io::Result<()> {
                     .is_some_and(|r| r.starts_with("split in ")) =>
             {
                 any = true;
+                let still = c
+                    .reason
+                    .as_deref()
+                    .and_then(|r| r.split_once("; what stays is "))
+                    .map_or(String::new(), |(_, w)| format!("  ({w})"));
                 writeln!(
                     out,
-                    "  {}  {} → {}",
+                    "  {}  {} → {}{still}",
                     printable(&c.path),
                     format_bytes(c.before),
                     format_bytes(c.after)
