@@ -258,7 +258,7 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
     let filler = |tag: &str| format!("log(\"{tag}\", \"{}\");\n", "x".repeat(120));
     write(
         &dist.join("index.html"),
-        r#"<!doctype html><html><head><script type="module" crossorigin src="/assets/main-AAAAAAAA.js"></script></head><body></body></html>"#,
+        r#"<!doctype html><html><head><script type="module" crossorigin src="/assets/main-AAAAAAAA.js"></script><script type="module" src="/assets/plain-IIIIIIII.js"></script><script src="/assets/classic-JJJJJJJJ.js"></script></head><body></body></html>"#,
     );
     // main: splits (two modules, each over the limit) and imports the others.
     write_chunk(
@@ -317,6 +317,11 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
         ),
         true,
     );
+    // No import or export: a module all the same when a page loads it as one, else a classic
+    // script that cannot import its parts.
+    for name in ["plain-IIIIIIII.js", "classic-JJJJJJJJ.js"] {
+        write_chunk(&a, name, &format!("{}{}", filler("p"), filler("q")), true);
+    }
     // Splittable, but nothing fetches it ahead: its parts would only be requested once it ran.
     write_chunk(
         &a,
@@ -361,6 +366,7 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
     assert!(reason("assets/bad-EEEEEEEE.js").contains("does not parse"));
     assert!(reason("assets/meta-FFFFFFFF.js").contains("import.meta"));
     assert!(reason("assets/orphan-HHHHHHHH.js").contains("nothing fetches it ahead"));
+    assert!(reason("assets/classic-JJJJJJJJ.js").contains("not an ES module"));
     // Each one is a diagnostic with a stable code and the path, and its bytes are untouched.
     let codes: BTreeSet<(String, String)> = report["diagnostics"]
         .as_array()
@@ -397,6 +403,7 @@ fn chunks_that_cannot_be_split_safely_are_kept_with_their_reason() {
     let main_parts = &by_chunk["assets/main-AAAAAAAA.js"];
     // One part per module: each filler statement is over the 100-byte limit.
     assert_eq!(main_parts.len(), 2, "{split}");
+    assert_eq!(by_chunk["assets/plain-IIIIIIII.js"].len(), 2, "{split}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     for p in main_parts {
         assert!(html.contains(&format!("href=\"/{p}\"")), "{html}");

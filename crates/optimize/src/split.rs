@@ -74,7 +74,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         .flat_map(|s| &s.initial)
         .filter_map(|p| Some((p.clone(), ctx.overlay.read(p).ok()?.len() as u64)))
         .collect();
-    let preloaded = preloaded(ctx);
+    let (preloaded, module_scripts) = preloaded(ctx);
     let mut done: Vec<Done> = Vec::new();
     for f in ctx.build.files.iter() {
         if f.kind != FileKind::Script || !(f.path.ends_with(".js") || f.path.ends_with(".mjs")) {
@@ -117,6 +117,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
             file_name,
             code: &code,
             map: map.as_deref(),
+            module: module_scripts.contains(&f.path),
         };
         let split = match distill_split::split(&chunk, options) {
             Ok(s) => s,
@@ -570,8 +571,12 @@ fn preloads(path: &str, text: &[u8]) -> Option<Preloads> {
 /// `<link rel="modulepreload">`, or preloaded with (or as) an `import()` through Vite's
 /// preload lists. Parts of any other chunk would only be requested once it has run: a round
 /// trip later.
-fn preloaded(ctx: &Context) -> BTreeSet<String> {
+///
+/// Also returns the scripts a page loads with `<script type="module">`: ES modules even when
+/// they neither import nor export.
+fn preloaded(ctx: &Context) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut out = BTreeSet::new();
+    let mut modules = BTreeSet::new();
     let (all, _) = ctx
         .overlay
         .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
@@ -589,6 +594,12 @@ fn preloaded(ctx: &Context) -> BTreeSet<String> {
                 _ => None,
             };
             if let Some(p) = url.and_then(|u| paths::resolve(doc, u, "/")) {
+                if t.name == "script"
+                    && t.attr("type")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("module"))
+                {
+                    modules.insert(p.clone());
+                }
                 out.insert(p);
             }
         }
@@ -605,7 +616,7 @@ fn preloaded(ctx: &Context) -> BTreeSet<String> {
             out.extend(found.calls.into_iter().flat_map(|(_, _, t)| t));
         }
     }
-    out
+    (out, modules)
 }
 
 /// Every `__vite__mapDeps([…])` call after `from`: the span of the numbers inside the brackets

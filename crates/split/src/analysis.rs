@@ -118,7 +118,8 @@ fn stmt_at(stmts: &[Stmt], at: usize) -> Option<usize> {
     stmts.get(i).filter(|s| at < s.span.end).map(|_| i)
 }
 
-pub(crate) fn analyze(code: &str) -> Result<Analysis, Refusal> {
+/// `module`: the chunk is known to be an ES module even without `import` or `export`.
+pub(crate) fn analyze(code: &str, module: bool) -> Result<Analysis, Refusal> {
     let alloc = Allocator::default();
     let ret = Parser::new(&alloc, code, SourceType::mjs()).parse();
     let error = ret.diagnostics.errors().next();
@@ -136,7 +137,7 @@ pub(crate) fn analyze(code: &str) -> Result<Analysis, Refusal> {
             ),
         });
     }
-    if !ret.module_record.has_module_syntax {
+    if !module && !ret.module_record.has_module_syntax {
         return Err(Refusal::NotModule);
     }
     let program = &ret.program;

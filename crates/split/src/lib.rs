@@ -22,7 +22,7 @@
 //! use distill_split::{Chunk, Options, split};
 //! let code = "const big = 'x'.repeat(3);\nexport function f() { return big; }\n";
 //! let map = r#"{"version":3,"sources":["node_modules/big/index.js","src/f.js"],"names":[],"mappings":"AAAA;ACAA"}"#;
-//! let chunk = Chunk { file_name: "f-AbCd1234.js", code, map: Some(map) };
+//! let chunk = Chunk { file_name: "f-AbCd1234.js", code, map: Some(map), module: false };
 //! let out = split(&chunk, &Options { max_chunk: 10, min_part: 1, vendor: true }).unwrap();
 //! assert_eq!(out.parts.len(), 1);
 //! assert!(out.parts[0].file_name.starts_with("vendor-big-"));
@@ -84,6 +84,9 @@ pub struct Chunk<'a> {
     pub file_name: &'a str,
     pub code: &'a str,
     pub map: Option<&'a str>,
+    /// Known to be loaded as an ES module (`<script type="module">`): without it, a chunk with
+    /// no `import` or `export` is taken for a classic script and left whole.
+    pub module: bool,
 }
 
 /// A new chunk cut from the original.
@@ -171,7 +174,7 @@ pub fn split(chunk: &Chunk, options: &Options) -> Result<Split, Refusal> {
     if !oversized && !options.vendor {
         return Err(Refusal::Small);
     }
-    let a = analyze(code)?;
+    let a = analyze(code, chunk.module)?;
     let Some(map_json) = chunk.map else {
         return Err(Refusal::NoMap("the chunk has no source map".into()));
     };
@@ -649,7 +652,7 @@ fn emit(
         .map(|p| (p.file_name.as_str(), p.code.as_str()))
         .chain([(chunk.file_name, rest.as_str())])
     {
-        if let Err(Refusal::Parse { message, .. }) = analyze(text) {
+        if let Err(Refusal::Parse { message, .. }) = analyze(text, true) {
             return Err(Refusal::NoSafeCut(format!(
                 "the split {name} would not parse ({message}); kept as it was"
             )));

@@ -55,6 +55,7 @@ fn a_prefix_moves_and_bindings_come_back() {
         file_name: "c-AbCd1234.js",
         code,
         map: Some(&map),
+        module: false,
     };
     let out = split(&chunk, &opts(10, false)).unwrap();
     assert_eq!(out.parts.len(), 2, "{out:#?}");
@@ -94,6 +95,7 @@ fn hoisted_and_assigned_bindings_block_cuts() {
         file_name: "x.js",
         code,
         map: Some(&map),
+        module: false,
     };
     let out = split(&c, &opts(5, false)).unwrap();
     // Only the cut after both (the whole body) is left.
@@ -107,6 +109,7 @@ fn hoisted_and_assigned_bindings_block_cuts() {
         file_name: "x.js",
         code,
         map: Some(&map),
+        module: false,
     };
     let out = split(&c, &opts(3, false)).unwrap();
     assert_eq!(out.parts.len(), 1);
@@ -122,6 +125,7 @@ fn refusals_say_why() {
                 file_name: "x.js",
                 code,
                 map: m,
+                module: false,
             },
             &opts(1, false),
         )
@@ -152,6 +156,7 @@ fn refusals_say_why() {
             file_name: "x.js",
             code: c,
             map: Some(&m),
+            module: false,
         },
         &opts(1, false),
     )
@@ -164,7 +169,8 @@ fn refusals_say_why() {
             &Chunk {
                 file_name: "x.js",
                 code: c,
-                map: Some(&m)
+                map: Some(&m),
+                module: false,
             },
             &opts(1 << 20, false)
         )
@@ -189,6 +195,7 @@ fn vendor_packages_get_their_own_parts() {
         file_name: "index-AbCd1234.js",
         code,
         map: Some(&map),
+        module: false,
     };
     let out = split(&c, &opts(1 << 20, true)).unwrap();
     let names: Vec<&str> = out.parts.iter().map(|p| p.file_name.as_str()).collect();
@@ -197,4 +204,23 @@ fn vendor_packages_get_their_own_parts() {
     assert!(names[1].starts_with("vendor-lodash-"));
     assert_eq!(out.parts[0].package.as_deref(), Some("react"));
     assert!(out.code.contains("const app=r2+l;"));
+}
+
+#[test]
+fn a_chunk_without_import_or_export_splits_when_known_to_be_a_module() {
+    let code = "const a=1;\nconsole.log(a);\n";
+    let map = map_by_lines(code, &[(0, "src/a.js"), (1, "src/b.js")]);
+    let chunk = |module| Chunk {
+        file_name: "index-AbCd1234.js",
+        code,
+        map: Some(&map),
+        module,
+    };
+    assert_eq!(
+        split(&chunk(false), &opts(20, false)).unwrap_err(),
+        Refusal::NotModule
+    );
+    let out = split(&chunk(true), &opts(20, false)).unwrap();
+    assert_eq!(out.parts.len(), 1);
+    assert!(out.code.contains("import{a}from"), "{}", out.code);
 }

@@ -1067,6 +1067,7 @@ fn check_in_node(cases: &[Case]) -> Outcome {
             file_name: CHUNK,
             code: &case.code,
             map: Some(&case.map),
+            module: false,
         };
         let result = split(&chunk, &case.options);
         match &result {
