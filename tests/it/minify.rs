@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::Digest;
 
 /// The minify stage's report from `distill optimize --format json`.
-fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["optimize"]["stages"]
         .as_array()
         .unwrap()

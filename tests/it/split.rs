@@ -4,6 +4,7 @@
 //! cannot be split safely kept whole with its reason.
 
 use crate::browser::{browser_available, same_in_chromium};
+use crate::minify::stage;
 use crate::optimize::optimize;
 use crate::util::*;
 use serde_json::Value;
@@ -15,15 +16,6 @@ fn run_json(args: &[&str], expect: i32) -> Value {
     all.extend(["--no-cache", "--format", "json"]);
     let o = optimize(&all, expect);
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["optimize"]["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["stage"] == name)
-        .unwrap_or_else(|| panic!("no {name} stage in {report}"))
 }
 
 /// Old name → new name, from the rehash stage (empty without one).

@@ -40,6 +40,12 @@ pub enum Framework {
 }
 
 impl Framework {
+    /// Next.js, built with webpack or Turbopack: chunks are classic scripts named by the
+    /// server's manifests.
+    pub fn is_next(self) -> bool {
+        matches!(self, Framework::NextWebpack | Framework::NextTurbopack)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Framework::Vite => "Vite (manifest)",

@@ -82,13 +82,8 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
     if changed.is_empty() {
         return report(changes);
     }
-    let (all, _) = ctx
-        .overlay
-        .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
-    for doc in all
-        .iter()
-        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
-    {
+    let (_, docs) = ctx.result_files();
+    for doc in &docs {
         let Ok(bytes) = ctx.overlay.read(doc) else {
             continue;
         };

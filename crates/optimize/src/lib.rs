@@ -96,6 +96,22 @@ pub struct Context<'a, 'o> {
     pub diagnostics: &'o mut Vec<Diagnostic>,
 }
 
+impl Context<'_, '_> {
+    /// Every file of the build as the stages left it so far (the cache and `node_modules`
+    /// folders left out), and its HTML documents.
+    pub(crate) fn result_files(&self) -> (Vec<String>, Vec<String>) {
+        let (all, _) = self
+            .overlay
+            .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
+        let html = all
+            .iter()
+            .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
+            .cloned()
+            .collect();
+        (all, html)
+    }
+}
+
 /// Runs every stage `options` enables, in order, over `source` (the build `build` was ingested
 /// from).
 pub fn optimize<'a>(

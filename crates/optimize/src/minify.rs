@@ -81,10 +81,7 @@ pub(crate) fn run(
     ctx: &mut Context,
     options: &Options,
 ) -> (StageReport, BTreeMap<(String, Encoding), u64>) {
-    let next = matches!(
-        ctx.build.framework,
-        Some(Framework::NextWebpack | Framework::NextTurbopack)
-    );
+    let next = ctx.build.framework.is_some_and(Framework::is_next);
     let mut changes = Vec::new();
     let mut jobs = Vec::new();
     let kept = |f: &File, reason: String| FileChange {

@@ -59,7 +59,7 @@ pub(crate) fn hashed_name(path: &str) -> Option<(&str, &str)> {
     {
         return None;
     }
-    if ext == "map" || is_sibling(file) {
+    if ext == "map" || distill_graph::Sibling::parse(file).is_some() {
         return None;
     }
     let stem_len = path.len() - file.len() + n - 9;
@@ -80,19 +80,14 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
         advice: Vec::new(),
         notes: Vec::new(),
     };
-    if matches!(
-        ctx.build.framework,
-        Some(Framework::NextWebpack | Framework::NextTurbopack)
-    ) {
+    if ctx.build.framework.is_some_and(Framework::is_next) {
         report.advice.push(
             "Next.js names its chunks itself and records them in manifests the server reads: --rehash leaves them; a Next.js deploy gets new names from `next build`.".into(),
         );
         return report;
     }
     // Every file of the result, and its bytes when a text file.
-    let (all, _) = ctx
-        .overlay
-        .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
+    let (all, _) = ctx.result_files();
     let removed: BTreeSet<&String> = ctx
         .overlay
         .changes()
@@ -259,9 +254,10 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
             ctx.overlay.write(&format!("{new}.map"), m);
             ctx.overlay.remove(&map);
         }
-        for ext in ["gz", "br", "zst"] {
-            let sibling = format!("{old}.{ext}");
-            if ctx.overlay.read(&sibling).is_ok() {
+        for encoding in distill_graph::Encoding::ALL {
+            if let Some(sibling) = distill_graph::Sibling::path_for(old, encoding)
+                && ctx.overlay.read(&sibling).is_ok()
+            {
                 ctx.overlay.remove(&sibling);
             }
         }
@@ -277,10 +273,6 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
         });
     }
     report
-}
-
-fn is_sibling(p: &str) -> bool {
-    p.ends_with(".gz") || p.ends_with(".br") || p.ends_with(".zst")
 }
 
 #[cfg(test)]

@@ -48,10 +48,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         advice: Vec::new(),
         notes: Vec::new(),
     };
-    if matches!(
-        ctx.build.framework,
-        Some(Framework::NextWebpack | Framework::NextTurbopack)
-    ) {
+    if ctx.build.framework.is_some_and(Framework::is_next) {
         report.advice = next_advice(options);
         return report;
     }
@@ -86,25 +83,29 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         if code.len() as u64 <= options.max_chunk && !options.vendor {
             continue;
         }
+        // Only chunks over the limit are worth a word: vendor-only candidates within it stay
+        // quietly.
+        let oversized = code.len() as u64 > options.max_chunk;
         let refuse = |report: &mut StageReport,
                       diagnostics: &mut Vec<Diagnostic>,
                       code: Code,
                       size: usize,
                       why: String| {
-            diagnostics
-                .push(Diagnostic::warning(code, format!("not split: {why}")).at(f.path.clone()));
-            report.changes.push(kept(&f.path, size, why));
+            if oversized {
+                diagnostics.push(
+                    Diagnostic::warning(code, format!("not split: {why}")).at(f.path.clone()),
+                );
+                report.changes.push(kept(&f.path, size, why));
+            }
         };
         if in_cycle(&statics, &f.path) {
-            if code.len() as u64 > options.max_chunk {
-                refuse(
-                    &mut report,
-                    ctx.diagnostics,
-                    Code::SplitUnsafe,
-                    code.len(),
-                    "it is in a static import cycle: which of its modules runs first depends on who imports it first".into(),
-                );
-            }
+            refuse(
+                &mut report,
+                ctx.diagnostics,
+                Code::SplitUnsafe,
+                code.len(),
+                "it is in a static import cycle: which of its modules runs first depends on who imports it first".into(),
+            );
             continue;
         }
         let map = f
@@ -123,7 +124,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
             Ok(s) => s,
             Err(Refusal::Small) => continue,
             Err(r @ Refusal::NotModule) => {
-                if code.len() as u64 > options.max_chunk {
+                if oversized {
                     report
                         .changes
                         .push(kept(&f.path, code.len(), r.to_string()));
@@ -131,28 +132,23 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
                 continue;
             }
             Err(r) => {
-                // Vendor-only candidates within the limit are not worth a warning.
-                if code.len() as u64 > options.max_chunk {
-                    let c = match r {
-                        Refusal::Parse { .. } => Code::SplitParseError,
-                        Refusal::NoMap(_) => Code::SplitNoMap,
-                        _ => Code::SplitUnsafe,
-                    };
-                    refuse(&mut report, ctx.diagnostics, c, code.len(), r.to_string());
-                }
+                let c = match r {
+                    Refusal::Parse { .. } => Code::SplitParseError,
+                    Refusal::NoMap(_) => Code::SplitNoMap,
+                    _ => Code::SplitUnsafe,
+                };
+                refuse(&mut report, ctx.diagnostics, c, code.len(), r.to_string());
                 continue;
             }
         };
         if !preloaded.contains(&f.path) {
-            if code.len() as u64 > options.max_chunk {
-                refuse(
-                    &mut report,
-                    ctx.diagnostics,
-                    Code::SplitUnsafe,
-                    code.len(),
-                    "nothing fetches it ahead (no <script>, modulepreload or Vite preload list names it): its parts would load a round trip later".into(),
-                );
-            }
+            refuse(
+                &mut report,
+                ctx.diagnostics,
+                Code::SplitUnsafe,
+                code.len(),
+                "nothing fetches it ahead (no <script>, modulepreload or Vite preload list names it): its parts would load a round trip later".into(),
+            );
             continue;
         }
         let dir = paths::dir_of(&f.path);
@@ -344,14 +340,9 @@ fn preload_html(
     ctx: &mut Context,
     by_chunk: &BTreeMap<&str, Vec<&str>>,
 ) -> Vec<(String, u64, u64)> {
-    let (all, _) = ctx
-        .overlay
-        .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
+    let (_, docs) = ctx.result_files();
     let mut out = Vec::new();
-    for doc in all
-        .iter()
-        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
-    {
+    for doc in &docs {
         let Ok(Ok(text)) = ctx.overlay.read(doc).map(String::from_utf8) else {
             continue;
         };
@@ -577,13 +568,8 @@ fn preloads(path: &str, text: &[u8]) -> Option<Preloads> {
 fn preloaded(ctx: &Context) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut out = BTreeSet::new();
     let mut modules = BTreeSet::new();
-    let (all, _) = ctx
-        .overlay
-        .walk(&|dir| dir == "cache" || dir.ends_with("/node_modules"));
-    for doc in all
-        .iter()
-        .filter(|p| p.ends_with(".html") || p.ends_with(".htm"))
-    {
+    let (_, docs) = ctx.result_files();
+    for doc in &docs {
         let Ok(Ok(text)) = ctx.overlay.read(doc).map(String::from_utf8) else {
             continue;
         };

@@ -55,10 +55,10 @@ pub fn optimize(options: &OptimizeOptions) -> Result<Optimized, Vec<Diagnostic>>
     let ingested = distill_ingest::ingest(&source)
         .map_err(|d| vec![d.at(options.dir.display().to_string())])?;
     let skip = skip_dirs(ingested.build.framework);
-    let next = matches!(
-        ingested.build.framework,
-        Some(distill_graph::Framework::NextTurbopack | distill_graph::Framework::NextWebpack)
-    );
+    let next = ingested
+        .build
+        .framework
+        .is_some_and(distill_graph::Framework::is_next);
     let mut stages = options.stages.clone();
     stages.cache = options.cache.open(&options.dir);
     stages.progress = options.progress.clone();
@@ -231,10 +231,7 @@ fn public_images(
 /// Folders a copy of the build leaves out: Next's build cache (tens of megabytes, never
 /// deployed) and dependency folders.
 fn skip_dirs(framework: Option<distill_graph::Framework>) -> impl Fn(&str) -> bool {
-    let next = matches!(
-        framework,
-        Some(distill_graph::Framework::NextTurbopack | distill_graph::Framework::NextWebpack)
-    );
+    let next = framework.is_some_and(distill_graph::Framework::is_next);
     move |dir: &str| {
         let top = dir.split('/').next().unwrap_or(dir);
         (next && top == "cache") || dir.rsplit('/').next() == Some("node_modules") || top == ".git"
