@@ -2,7 +2,7 @@
 //! crate, not the optimizer's own decoders) to exactly the pixels of the original, and Next.js's
 //! `public/` folder is optimized beside the copied `.next`.
 
-use crate::optimize::{optimize, tree};
+use crate::optimize::{code, optimize, tree};
 use crate::util::*;
 use serde_json::Value;
 use std::path::Path;
@@ -125,4 +125,79 @@ fn next_public_images_are_optimized_beside_the_copy() {
     // The copy of `.next` itself is whole.
     let copied = tree(&out.join(".next"));
     assert!(copied.keys().any(|k| k.starts_with("static/chunks/")));
+}
+
+/// A route's images are the ones its scripts and stylesheets name, and a budget on them
+/// measures what `optimize` made of them: the same selection fails on the build as it came
+/// and passes on the optimized copy.
+#[test]
+fn an_entrys_image_budget_measures_the_optimized_images() {
+    let Some(dist) = fixture("vite-react", "dist") else {
+        return;
+    };
+    let before = analyze_json(&dist, &["--encodings", "raw,brotli"]);
+    let entry = load_set(&before, "entries", "index.html");
+    let images = strings(&entry["images"]);
+    assert!(
+        !images.is_empty() && images.iter().all(|p| p.ends_with(".png")),
+        "{images:?}"
+    );
+    let raw_before: u64 = images
+        .iter()
+        .map(|p| file(&before, p)["sizes"]["raw"].as_u64().unwrap())
+        .sum();
+    assert_eq!(entry["imageSizes"]["raw"], raw_before);
+    // Sent as they are: the brotli column is the raw bytes.
+    assert_eq!(entry["imageSizes"]["brotli"], raw_before);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    optimize(
+        &[
+            dist.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-cache",
+            "--no-minify",
+            "--no-compress",
+        ],
+        0,
+    );
+    let after = analyze_json(&out, &["--encodings", "raw,brotli"]);
+    let raw_after = load_set(&after, "entries", "index.html")["imageSizes"]["raw"]
+        .as_u64()
+        .unwrap();
+    assert!(raw_after < raw_before, "{raw_after} vs {raw_before}");
+
+    let limit = (raw_before + raw_after) / 2;
+    let budgets = tmp.path().join("budgets.json");
+    write(
+        &budgets,
+        format!(
+            r#"{{"budgets": [{{"name": "hero images", "select": {{"entry": "index.html", "types": ["image"]}}, "max": "{limit} B"}}]}}"#
+        ),
+    );
+    let budgets = budgets.to_str().unwrap();
+    let check = |dir: &Path| distill(&["check", dir.to_str().unwrap(), "--budgets", budgets]);
+    let o = check(&dist);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let o = check(&out);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+/// Next.js writes an imported image as `{src:"/_next/static/media/hero.….jpg",…}` into the page's
+/// chunk: the route that loads that chunk names the image.
+#[test]
+fn a_next_route_names_the_images_its_chunks_import() {
+    let Some(next) = fixture("next-app", ".next-webpack") else {
+        return;
+    };
+    let report = analyze_json(&next, &["--encodings", "raw"]);
+    let images = strings(&load_set(&report, "routes", "/")["images"]);
+    assert!(
+        images
+            .iter()
+            .any(|p| p.starts_with("static/media/hero.") && p.ends_with(".jpg")),
+        "{images:?}"
+    );
 }

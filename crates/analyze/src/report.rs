@@ -46,6 +46,8 @@ pub fn report(analysis: &Analysis, diagnostics: &[Diagnostic]) -> Report {
         initial_sizes: analysis.total(&s.initial),
         initial_script_sizes: analysis.total(analysis.of_kind(&s.initial, FileKind::Script)),
         lazy_sizes: analysis.total(&s.lazy),
+        images: s.images.clone(),
+        image_sizes: (!s.images.is_empty()).then(|| analysis.total(&s.images)),
     };
     Report {
         schema_version: SCHEMA_VERSION,

@@ -605,6 +605,8 @@ mod tests {
                 initial_sizes: Sizes::default(),
                 initial_script_sizes: Sizes::default(),
                 lazy_sizes: Sizes::default(),
+                images: vec!["logo.png".into()],
+                image_sizes: None,
             }],
             routes: Vec::new(),
             totals: BTreeMap::new(),
@@ -687,6 +689,16 @@ mod tests {
         assert_eq!(
             picked(r#"{"entry": "index.html", "types": ["script"]}"#),
             "assets/index-1.js assets/lazy-1.js"
+        );
+        assert_eq!(
+            picked(r#"{"entry": "index.html", "types": ["image"]}"#),
+            "logo.png",
+            "an entry's images are the ones its files name"
+        );
+        assert_eq!(
+            picked(r#"{"entry": "index.html", "scope": "initial", "types": ["image"]}"#),
+            "",
+            "images are never render-blocking"
         );
         assert_eq!(picked(r#"{"chunk": "vendor"}"#), "assets/vendor-1.js");
         assert_eq!(picked(r#"{"chunk": "lazy"}"#), "", "no chunk of that name");

@@ -167,7 +167,7 @@ pub fn select<'a>(report: &'a Report, select: &Select, globs: &Globs) -> Vec<&'a
         (Scope::All, false) => None,
         (Scope::All, true) => Some(
             sets.iter()
-                .flat_map(|s| s.initial.iter().chain(&s.lazy))
+                .flat_map(|s| s.initial.iter().chain(&s.lazy).chain(&s.images))
                 .map(String::as_str)
                 .collect(),
         ),

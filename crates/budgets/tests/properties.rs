@@ -468,6 +468,8 @@ fn report(sizes: &[(u64, Option<u64>)], unreadable: bool) -> Report {
             initial_sizes: Sizes::default(),
             initial_script_sizes: Sizes::default(),
             lazy_sizes: Sizes::default(),
+            images: Vec::new(),
+            image_sizes: None,
         }],
         routes: Vec::new(),
         totals: BTreeMap::new(),

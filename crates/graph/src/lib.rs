@@ -292,6 +292,10 @@ pub struct LoadSet {
     pub initial: Vec<String>,
     /// Files fetched later: dynamic imports and their closures, workers, minus `initial`.
     pub lazy: Vec<String>,
+    /// Images the page may show: those its initial and lazy scripts and stylesheets name
+    /// (imported assets, CSS `url()`s). Not render-blocking, so in neither list above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
 }
 
 /// The whole build as ingest understood it.
@@ -324,7 +328,8 @@ impl Build {
     /// Initial files are `starts` plus everything they import statically, and the stylesheets
     /// of all of those. Lazy files are everything reachable from the initial files and the lazy
     /// roots through any script or stylesheet edge (static, dynamic, worker), minus the initial
-    /// files. Cycles (Vite's lazy chunks import the entry back) are handled.
+    /// files. Cycles (Vite's lazy chunks import the entry back) are handled. Images are those
+    /// any initial or lazy file (or the entry document itself) names through an asset edge.
     pub fn load_set(
         &self,
         name: &str,
@@ -372,6 +377,15 @@ impl Build {
                 )
             },
         );
+        let images: BTreeSet<String> = reachable
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(name))
+            .flat_map(|f| adjacency.get(f).into_iter().flatten())
+            .filter(|e| e.kind == EdgeKind::Asset)
+            .filter(|e| self.file(&e.to).is_some_and(|f| f.kind == FileKind::Image))
+            .map(|e| e.to.clone())
+            .collect();
         let lazy = reachable
             .into_iter()
             .filter(|f| !initial.contains(f))
@@ -388,6 +402,7 @@ impl Build {
                 .filter(|f| self.file(f).is_some())
                 .collect(),
             lazy,
+            images: images.into_iter().collect(),
         }
     }
 
@@ -479,6 +494,9 @@ mod tests {
                 "shared.js",
                 "w.js",
                 "img.png",
+                "lazy.png",
+                "font.woff2",
+                "unused.png",
             ]
             .into_iter()
             .map(file)
@@ -492,6 +510,8 @@ mod tests {
                 edge("lazy.js", "lazy.css", EdgeKind::Stylesheet),
                 edge("vendor.js", "w.js", EdgeKind::Worker),
                 edge("entry.js", "img.png", EdgeKind::Asset),
+                edge("lazy.css", "lazy.png", EdgeKind::Asset),
+                edge("entry.css", "font.woff2", EdgeKind::Asset),
             ],
             ..Build::default()
         };
@@ -499,5 +519,7 @@ mod tests {
         let set = build.load_set("index.html", None, &["entry.js".into()], &[]);
         assert_eq!(set.initial, ["entry.css", "entry.js", "vendor.js"]);
         assert_eq!(set.lazy, ["lazy.css", "lazy.js", "shared.js", "w.js"]);
+        // Images named by initial or lazy files; fonts and unreferenced images are not.
+        assert_eq!(set.images, ["img.png", "lazy.png"]);
     }
 }

@@ -282,7 +282,8 @@ impl Context<'_> {
         }
     }
 
-    /// Dynamic edges from each script to the files its loader tables name.
+    /// Dynamic edges from each script to the scripts and stylesheets its loader tables name,
+    /// asset edges to the images and other media they name.
     pub(crate) fn follow_loader_paths(&mut self) {
         let mut new_edges = Vec::new();
         for (path, scanned) in &self.files {
@@ -295,7 +296,11 @@ impl Context<'_> {
             }
         }
         for (from, to) in new_edges {
-            self.edge(&from, &to, EdgeKind::Dynamic);
+            let kind = match FileKind::from_path(&to) {
+                FileKind::Script | FileKind::Stylesheet => EdgeKind::Dynamic,
+                _ => EdgeKind::Asset,
+            };
+            self.edge(&from, &to, kind);
         }
     }
 

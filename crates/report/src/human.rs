@@ -90,6 +90,10 @@ pub fn write(report: &Report, options: &Options, out: &mut dyn Write) -> io::Res
                 let (sizes, bytes) = total(&mut set.lazy.iter());
                 table.row_served("  later (lazy)", set.lazy.len(), sizes, bytes);
             }
+            if !set.images.is_empty() {
+                let (sizes, bytes) = total(&mut set.images.iter());
+                table.row_served("  images it names", set.images.len(), sizes, bytes);
+            }
         }
     }
 

@@ -167,12 +167,26 @@ pub fn render(report: &Report) -> String {
     let enc = main_encoding(report);
     let sets: Vec<_> = report.entries.iter().chain(&report.routes).collect();
     if !sets.is_empty() {
+        // Images are sent as they are: their column is the same bytes in every encoding.
+        let images = sets.iter().any(|s| !s.images.is_empty());
         doc.line(&format!("### First load ({})\n", enc.as_str()));
-        doc.line("| Entry / route | Files | JS + CSS | Later (lazy) |");
-        doc.line("|---|---:|---:|---:|");
+        if images {
+            doc.line("| Entry / route | Files | JS + CSS | Later (lazy) | Images it names |");
+            doc.line("|---|---:|---:|---:|---:|");
+        } else {
+            doc.line("| Entry / route | Files | JS + CSS | Later (lazy) |");
+            doc.line("|---|---:|---:|---:|");
+        }
         for s in sets {
+            let image_cell = match &s.image_sizes {
+                Some(sizes) if images => {
+                    format!(" {} ({}) |", format_bytes(size(sizes, enc)), s.images.len())
+                }
+                _ if images => " – |".to_owned(),
+                _ => String::new(),
+            };
             doc.row(&format!(
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} |{image_cell}",
                 code(&s.name),
                 s.initial.len(),
                 format_bytes(size(&s.initial_sizes, enc)),

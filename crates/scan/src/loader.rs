@@ -59,23 +59,35 @@ pub fn vite_preload_table(text: &[u8]) -> Option<PreloadTable> {
     })
 }
 
-/// Next.js chunk and stylesheet paths written as double-quoted strings.
+/// Next.js chunk and stylesheet paths written as double-quoted strings, and the images and
+/// other media its image imports become (`{src:"/_next/static/media/hero.3fe53c63.jpg",…}`).
 pub fn next_chunk_paths(text: &[u8]) -> Vec<LoaderPath> {
     let mut out = Vec::new();
     for needle in [
         &b"\"static/chunks/"[..],
         b"\"static/css/",
+        b"\"static/media/",
         b"\"/_next/static/chunks/",
         b"\"/_next/static/css/",
+        b"\"/_next/static/media/",
     ] {
         for at in memmem::find_iter(text, needle) {
             let start = at + 1;
             let Some(len) = text[start..].iter().take(512).position(|&b| b == b'"') else {
                 continue;
             };
+            // In an escaped string (the `.rsc` payloads: `\"/_next/…\"`) the path ends before `\`.
+            let len = if text.get(start + len - 1) == Some(&b'\\') {
+                len - 1
+            } else {
+                len
+            };
             if let Ok(s) = std::str::from_utf8(&text[start..start + len]) {
                 let path = s.strip_prefix("/_next/").unwrap_or(s);
-                if path.ends_with(".js") || path.ends_with(".css") {
+                if path.ends_with(".js")
+                    || path.ends_with(".css")
+                    || path.starts_with("static/media/")
+                {
                     out.push(LoaderPath {
                         path: path.to_owned(),
                         span: start..start + len,
@@ -110,6 +122,18 @@ mod tests {
             ["static/chunks/100wtyqnc13cb.js", "static/chunks/0x.css"]
         );
         assert_eq!(&js[found[1].span.clone()], b"/_next/static/chunks/0x.css");
+    }
+
+    #[test]
+    fn next_media_plain_and_escaped() {
+        let js = br#"let s={src:"/_next/static/media/hero.3fe53c63.jpg",height:1};x="{"src":"/_next/static/media/a.png"}""#;
+        let found = paths(js);
+        let got: Vec<_> = found.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            got,
+            ["static/media/hero.3fe53c63.jpg", "static/media/a.png"]
+        );
+        assert_eq!(&js[found[1].span.clone()], b"/_next/static/media/a.png");
     }
 
     #[test]

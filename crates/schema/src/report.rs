@@ -268,6 +268,11 @@ pub struct LoadSetReport {
     /// Initial scripts only: what "first-load JS" means in Next.js and Vite discussions.
     pub initial_script_sizes: Sizes,
     pub lazy_sizes: Sizes,
+    /// Images its initial and lazy files name: what the page may show on top of its code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_sizes: Option<Sizes>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
