@@ -10,7 +10,7 @@ use std::path::PathBuf;
     version,
     about = "Make a frontend build smaller and tell exactly what it weighs"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
@@ -20,7 +20,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
@@ -38,7 +38,7 @@ fn parse_color(s: &str) -> Result<ColorChoice, String> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Measure a build: first-load and lazy bytes per entry and route, largest files, totals
     Analyze(AnalyzeArgs),
     /// Check a build against size budgets: exit 0 pass, 1 a budget failed, 2 an error
@@ -54,7 +54,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
     pub dir: Option<PathBuf>,
 
@@ -88,7 +88,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Human,
     Json,
     Markdown,
@@ -97,7 +97,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormatTarget {
+pub(crate) struct FormatTarget {
     pub format: Format,
     pub path: Option<PathBuf>,
 }
@@ -124,7 +124,7 @@ fn parse_format(s: &str) -> Result<FormatTarget, String> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum BudgetsCommand {
+pub(crate) enum BudgetsCommand {
     /// Print the budgets.json equivalent of another tool's budget file
     Convert {
         /// .size-limit.json, package.json, bundlesize/bundlewatch config, angular.json or a
@@ -139,7 +139,7 @@ pub enum BudgetsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
     pub dir: Option<PathBuf>,
 
@@ -173,7 +173,7 @@ pub struct AnalyzeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
     pub dir: Option<PathBuf>,
 
@@ -196,7 +196,7 @@ fn parse_headroom(s: &str) -> Result<f64, String> {
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["out", "in_place"])))]
-pub struct OptimizeArgs {
+pub(crate) struct OptimizeArgs {
     /// The build folder [default: the first of dist/, .next/, build/, out/ in the current folder]
     pub dir: Option<PathBuf>,
 
@@ -384,7 +384,7 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct CacheArgs {
+pub(crate) struct CacheArgs {
     /// Compute every compressed size again instead of reusing the cache of earlier runs
     /// (DISTILL_NO_CACHE=1 also disables it)
     #[arg(long)]
@@ -397,7 +397,7 @@ pub struct CacheArgs {
 }
 
 impl CacheArgs {
-    pub fn choice(&self) -> distill_pipeline::CacheChoice {
+    pub(crate) fn choice(&self) -> distill_pipeline::CacheChoice {
         use distill_pipeline::CacheChoice;
         match (&self.cache_dir, self.no_cache) {
             (_, true) => CacheChoice::Off,

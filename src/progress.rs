@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 const DELAY: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
-pub struct Bar {
+pub(crate) struct Bar {
     bar: ProgressBar,
     terminal: bool,
     started: Mutex<Option<Instant>>,
 }
 
 impl Bar {
-    pub fn stderr() -> Bar {
+    pub(crate) fn stderr() -> Bar {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {eta}")
@@ -37,13 +37,19 @@ impl Progress for Bar {
         self.bar.set_message(label.to_owned());
         self.bar.set_length(total);
         self.bar.set_position(0);
-        *self.started.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        *self
+            .started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
     }
 
     fn advance(&self, units: u64) {
         self.bar.inc(units);
         if self.terminal && self.bar.is_hidden() {
-            let started = *self.started.lock().unwrap_or_else(|e| e.into_inner());
+            let started = *self
+                .started
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if started.is_some_and(|s| s.elapsed() > DELAY) {
                 self.bar.set_draw_target(ProgressDrawTarget::stderr());
             }

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-pub fn run(args: AnalyzeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: AnalyzeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir()?;
     let dir = match distill_pipeline::build_dir(args.dir.as_deref(), &cwd) {
         Ok(d) => d,
@@ -21,7 +21,7 @@ pub fn run(args: AnalyzeArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> 
         .json
         .iter()
         .chain(&args.html)
-        .map(|p| p.as_path())
+        .map(std::path::PathBuf::as_path)
         .collect();
     if let Err(status) = check_outputs(&outputs, &dir) {
         return Ok(status);

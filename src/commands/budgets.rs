@@ -5,7 +5,7 @@ use crate::args::BudgetsCommand;
 use crate::commands::{fail, print_diagnostics};
 use std::io::Write;
 
-pub fn run(command: BudgetsCommand) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(command: BudgetsCommand) -> anyhow::Result<ExitStatus> {
     match command {
         BudgetsCommand::Schema => {
             std::io::stdout().write_all(distill_budgets::json_schema().as_bytes())?;

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub fn run(args: CheckArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: CheckArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir()?;
     let dir = match distill_pipeline::build_dir(args.dir.as_deref(), &cwd) {
         Ok(d) => d,

@@ -6,7 +6,7 @@ use crate::commands::fail;
 use distill_pipeline::init::{InitOptions, init};
 use distill_schema::format_bytes;
 
-pub fn run(args: InitArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: InitArgs) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir()?;
     let dir = match distill_pipeline::build_dir(args.dir.as_deref(), &cwd) {
         Ok(d) => d,

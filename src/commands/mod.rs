@@ -1,11 +1,11 @@
 //! One module per command; each turns its arguments into the pipeline's options, calls it,
 //! renders the result and says how the run ended.
 
-pub mod analyze;
-pub mod budgets;
-pub mod check;
-pub mod init;
-pub mod optimize;
+pub(crate) mod analyze;
+pub(crate) mod budgets;
+pub(crate) mod check;
+pub(crate) mod init;
+pub(crate) mod optimize;
 
 use crate::ExitStatus;
 use crate::args::{Cli, ColorChoice, Command};
@@ -14,7 +14,7 @@ use distill_graph::{Code, Diagnostic};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let color = cli.color;
     match cli.command {
         Command::Analyze(args) => analyze::run(args, color),
@@ -26,7 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 }
 
 /// Whether to colour what goes to stdout.
-pub fn stdout_color(choice: ColorChoice) -> bool {
+pub(crate) fn stdout_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -42,7 +42,7 @@ const PRINTED_PER_CODE: usize = 20;
 
 /// Prints diagnostics to stderr, errors last so they are what a person sees, at most
 /// [`PRINTED_PER_CODE`] of each code.
-pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+pub(crate) fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let capped = distill_graph::cap_diagnostics(diagnostics.to_vec(), PRINTED_PER_CODE);
     let mut sorted: Vec<&Diagnostic> = capped.iter().collect();
     sorted.sort_by_key(|d| d.severity);
@@ -53,13 +53,13 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-pub fn fail(d: Diagnostic) -> ExitStatus {
+pub(crate) fn fail(d: Diagnostic) -> ExitStatus {
     print_diagnostics(&[d]);
     ExitStatus::Error
 }
 
 /// An output error as a diagnostic with its stable code.
-pub fn output_diagnostic(e: &OutputError) -> Diagnostic {
+pub(crate) fn output_diagnostic(e: &OutputError) -> Diagnostic {
     let code = if e.is_refusal() {
         Code::OutputRefused
     } else {
@@ -74,12 +74,12 @@ pub fn output_diagnostic(e: &OutputError) -> Diagnostic {
 }
 
 /// Refuses report paths that would destroy an input or collide, before any work.
-pub fn check_outputs(outputs: &[&Path], build: &Path) -> Result<(), ExitStatus> {
+pub(crate) fn check_outputs(outputs: &[&Path], build: &Path) -> Result<(), ExitStatus> {
     output::check_targets(outputs, Some(build)).map_err(|e| fail(output_diagnostic(&e)))
 }
 
 /// Writes one report file; a failure is a diagnostic and exit 2, never a panic.
-pub fn write_output(
+pub(crate) fn write_output(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), ExitStatus> {

@@ -337,7 +337,9 @@ fn source_map_explorer() -> Option<PathBuf> {
         return None;
     }
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !bin.is_file() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--silent"])

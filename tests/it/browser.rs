@@ -9,19 +9,19 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// One Chromium at a time: two cores, and the timing test must not share them.
-pub static BROWSER_LOCK: Mutex<()> = Mutex::new(());
+pub(crate) static BROWSER_LOCK: Mutex<()> = Mutex::new(());
 
-pub fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     repo_root().join("tests/browser")
 }
 
-pub fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("DISTILL_CHROMIUM")
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 /// Whether the browser tests can run; `false` (with the reason printed) when they skip.
-pub fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let required = std::env::var("DISTILL_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let skip = |why: String| {
         assert!(!required, "DISTILL_REQUIRE_BROWSER=1 but {why}");
@@ -45,7 +45,9 @@ pub fn browser_available() -> bool {
     if !works("node", &["--version"], &dir) {
         return skip("Node.js is not installed, so the browser driver cannot run".into());
     }
-    let _guard = BROWSER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = BROWSER_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !dir.join("node_modules/playwright-core").is_dir()
         && !works("npm", &["ci", "--no-audit", "--no-fund"], &dir)
     {
@@ -58,8 +60,10 @@ pub fn browser_available() -> bool {
 }
 
 /// Loads every route of the app served at `base` in a fresh page; returns visit.mjs's report.
-pub fn visit(base: &str, routes: &[&str]) -> Value {
-    let _guard = BROWSER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+pub(crate) fn visit(base: &str, routes: &[&str]) -> Value {
+    let _guard = BROWSER_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let tmp = tempfile::tempdir().unwrap();
     let plan = tmp.path().join("plan.json");
     crate::util::write(
@@ -90,7 +94,7 @@ pub fn visit(base: &str, routes: &[&str]) -> Value {
 /// Loads `routes` from the build before and after, plainly served (the minified files
 /// themselves, not their precompressed copies): the same text on every page, and no console
 /// error, page error or failed request after that was not there before.
-pub fn same_in_chromium(before: &Path, after: &Path, routes: &[&str]) -> Value {
+pub(crate) fn same_in_chromium(before: &Path, after: &Path, routes: &[&str]) -> Value {
     let a = Server::start(before, None);
     let b = Server::start(after, None);
     same_pages(&a.base, &b.base, routes)
@@ -98,7 +102,7 @@ pub fn same_in_chromium(before: &Path, after: &Path, routes: &[&str]) -> Value {
 
 /// The app served at `after` reads the same as at `before` on every route, with no console
 /// error, page error or failed request that was not there before; returns the second visit.
-pub fn same_pages(before: &str, after: &str, routes: &[&str]) -> Value {
+pub(crate) fn same_pages(before: &str, after: &str, routes: &[&str]) -> Value {
     let reference = visit(before, routes);
     let run = visit(after, routes);
     let pages = |v: &Value| v["pages"].as_array().unwrap().clone();

@@ -20,7 +20,9 @@ const XSS: &str = "<img src=x onerror=alert(1)>";
 
 /// Runs the driver on `html` with `steps`; returns its output (see driver.mjs).
 fn drive(html: &Path, steps: Value) -> Value {
-    let _guard = BROWSER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = BROWSER_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let tmp = tempfile::tempdir().unwrap();
     let plan = tmp.path().join("plan.json");
     crate::util::write(

@@ -169,7 +169,7 @@ fn an_entrys_image_budget_measures_the_optimized_images() {
         .unwrap();
     assert!(raw_after < raw_before, "{raw_after} vs {raw_before}");
 
-    let limit = (raw_before + raw_after) / 2;
+    let limit = u64::midpoint(raw_before, raw_after);
     let budgets = tmp.path().join("budgets.json");
     write(
         &budgets,

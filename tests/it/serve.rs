@@ -12,7 +12,7 @@ use std::thread;
 
 /// One response the server sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Served {
+pub(crate) struct Served {
     /// The request path.
     pub path: String,
     /// The file sent, relative to the root (`assets/x.js.br`).
@@ -23,7 +23,7 @@ pub struct Served {
 }
 
 /// A running server; stops when dropped.
-pub struct Server {
+pub(crate) struct Server {
     pub base: String,
     log: Arc<Mutex<Vec<Served>>>,
     stop: Arc<Mutex<bool>>,
@@ -41,7 +41,7 @@ impl Drop for Server {
 impl Server {
     /// Serves `root`, preferring precompressed copies in `prefer` (`br`, `zstd`, `gzip`) when
     /// the request accepts it; `None` serves every file as it is.
-    pub fn start(root: &Path, prefer: Option<&'static str>) -> Server {
+    pub(crate) fn start(root: &Path, prefer: Option<&'static str>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -67,7 +67,7 @@ impl Server {
         }
     }
 
-    pub fn log(&self) -> Vec<Served> {
+    pub(crate) fn log(&self) -> Vec<Served> {
         self.log.lock().unwrap().clone()
     }
 }
@@ -171,7 +171,7 @@ fn handle(
 
 /// `next start` of a fixture app serving one of its build folders, on a free loopback port;
 /// stopped when dropped.
-pub struct NextServer {
+pub(crate) struct NextServer {
     pub base: String,
     child: std::process::Child,
 }
@@ -186,7 +186,7 @@ impl Drop for NextServer {
 impl NextServer {
     /// Starts `next start` in `project` with `NEXT_DIST_DIR=dist` (relative to `project`) and
     /// waits until it answers.
-    pub fn start(project: &Path, dist: &str) -> NextServer {
+    pub(crate) fn start(project: &Path, dist: &str) -> NextServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

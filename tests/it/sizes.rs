@@ -208,7 +208,7 @@ fn attribution_levels() {
 }
 
 /// Every fixture build.
-pub const FIXTURES: [(&str, &str); 8] = [
+pub(crate) const FIXTURES: [(&str, &str); 8] = [
     ("vite-react", "dist"),
     ("vite7-react", "dist"),
     ("vite-vue", "dist"),

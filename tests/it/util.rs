@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 /// The committed demo build: always present, needs no npm.
-pub fn demo() -> PathBuf {
+pub(crate) fn demo() -> PathBuf {
     repo_root().join("fixtures/demo/dist")
 }
 
@@ -21,7 +21,7 @@ static BUILD_LOCK: Mutex<()> = Mutex::new(());
 
 /// Whether Node.js runs here; when it does not, says which test step skips for `what`, or fails
 /// under `DISTILL_REQUIRE_NODE=1` (CI).
-pub fn node_available(what: &str) -> bool {
+pub(crate) fn node_available(what: &str) -> bool {
     let node = Command::new("node")
         .arg("--version")
         .output()
@@ -39,10 +39,12 @@ pub fn node_available(what: &str) -> bool {
 /// The output folder of a fixture build (`app` as `fixtures/build.sh` names it, `out` the folder
 /// inside the app: `dist`, `.next`, `.next-webpack`), building it first when needed. `None`
 /// (with the reason printed) when Node.js is missing and not required.
-pub fn fixture(app: &str, out: &str) -> Option<PathBuf> {
+pub(crate) fn fixture(app: &str, out: &str) -> Option<PathBuf> {
     let dir = repo_root().join("fixtures").join(app).join(out);
     let stamp_ok = || dir.is_dir();
-    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = BUILD_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !node_available(&format!("build fixtures/{app} (run fixtures/build.sh)")) {
         return None;
     }
@@ -62,11 +64,11 @@ pub fn fixture(app: &str, out: &str) -> Option<PathBuf> {
     Some(dir)
 }
 
-pub fn distill(args: &[&str]) -> Output {
+pub(crate) fn distill(args: &[&str]) -> Output {
     distill_in(&repo_root(), args)
 }
 
-pub fn distill_in(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn distill_in(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_distill"))
         .args(args)
         .current_dir(cwd)
@@ -80,16 +82,16 @@ pub fn distill_in(cwd: &Path, args: &[&str]) -> Output {
         .expect("run distill")
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Runs `distill analyze DIR --json` with extra flags and returns the parsed report.
-pub fn analyze_json(dir: &Path, extra: &[&str]) -> Value {
+pub(crate) fn analyze_json(dir: &Path, extra: &[&str]) -> Value {
     let tmp = tempfile::tempdir().unwrap();
     let json = tmp.path().join("report.json");
     let mut args = vec![
@@ -105,7 +107,7 @@ pub fn analyze_json(dir: &Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
 }
 
-pub fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     let mut out: Vec<String> = v
         .as_array()
         .unwrap_or(&Vec::new())
@@ -117,7 +119,7 @@ pub fn strings(v: &Value) -> Vec<String> {
 }
 
 /// The report's entry or route named `name`.
-pub fn load_set<'a>(report: &'a Value, list: &str, name: &str) -> &'a Value {
+pub(crate) fn load_set<'a>(report: &'a Value, list: &str, name: &str) -> &'a Value {
     report[list]
         .as_array()
         .unwrap()
@@ -131,7 +133,7 @@ pub fn load_set<'a>(report: &'a Value, list: &str, name: &str) -> &'a Value {
         })
 }
 
-pub fn names(report: &Value, list: &str) -> Vec<String> {
+pub(crate) fn names(report: &Value, list: &str) -> Vec<String> {
     report[list]
         .as_array()
         .unwrap()
@@ -140,7 +142,7 @@ pub fn names(report: &Value, list: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
+pub(crate) fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
     report["files"]
         .as_array()
         .unwrap()
@@ -150,7 +152,7 @@ pub fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
 }
 
 /// Initial files of a load set that are of `kind` (`script`, `stylesheet`).
-pub fn initial_of_kind(report: &Value, set: &Value, kind: &str) -> Vec<String> {
+pub(crate) fn initial_of_kind(report: &Value, set: &Value, kind: &str) -> Vec<String> {
     strings(&set["initial"])
         .into_iter()
         .filter(|p| file(report, p)["kind"] == kind)
@@ -159,7 +161,12 @@ pub fn initial_of_kind(report: &Value, set: &Value, kind: &str) -> Vec<String> {
 
 /// `src`/`href` values of the HTML start tags `tag` whose attributes satisfy `keep`, read with a
 /// deliberately naive scanner of its own so the test does not share code with the ingest.
-pub fn html_urls(html: &str, tag: &str, attr: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+pub(crate) fn html_urls(
+    html: &str,
+    tag: &str,
+    attr: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     for piece in html.split(&format!("<{tag}")).skip(1) {
         let head = &piece[..piece.find('>').unwrap_or(piece.len())];
@@ -176,7 +183,7 @@ pub fn html_urls(html: &str, tag: &str, attr: &str, keep: impl Fn(&str) -> bool)
 }
 
 /// Copies a folder (following no symlinks) so a test can damage the copy.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in walk(from) {
         let rel = entry.strip_prefix(from).unwrap();
         let dest = to.join(rel);
@@ -186,7 +193,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Every regular file under `dir`, recursively.
-pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn walk_files(dir: &Path) -> Vec<PathBuf> {
     walk(dir)
 }
 
@@ -205,7 +212,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[allow(clippy::disallowed_methods, reason = "tests write their own inputs")]
-pub fn write(path: &Path, contents: impl AsRef<[u8]>) {
+pub(crate) fn write(path: &Path, contents: impl AsRef<[u8]>) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, contents).unwrap();
 }

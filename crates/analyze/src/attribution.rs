@@ -184,7 +184,7 @@ pub fn attribute(
     ];
     let status = match map {
         MapInput::None if comment.is_none() => {
-            buckets[UNMAPPED_ID].name = NO_MAP_BUCKET.to_owned();
+            NO_MAP_BUCKET.clone_into(&mut buckets[UNMAPPED_ID].name);
             buckets[UNMAPPED_ID].add(0, bytes.len());
             MapStatus::NoMap
         }
@@ -777,7 +777,7 @@ mod tests {
             .iter()
             .map(|m| (m.source.as_str(), m.raw))
             .collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
 
@@ -979,7 +979,7 @@ mod tests {
         };
         for _ in 0..3000 {
             let mut map = good.as_bytes().to_vec();
-            for _ in 0..1 + next(4) {
+            for _ in 0..=next(4) {
                 let at = next(map.len());
                 match next(3) {
                     0 => map[at] = alphabet[next(alphabet.len())],

@@ -95,7 +95,7 @@ pub fn find(files: &BTreeMap<String, FileAttribution>) -> Vec<Duplicate> {
                     package: package.to_string(),
                     kind: DuplicateKind::Chunks,
                     versions: version.map(str::to_owned).into_iter().collect(),
-                    files: chunk_files.iter().map(|f| f.to_string()).collect(),
+                    files: chunk_files.iter().map(ToString::to_string).collect(),
                     sizes: chunk_sizes,
                     wasted: chunk_wasted,
                 });
@@ -111,8 +111,8 @@ pub fn find(files: &BTreeMap<String, FileAttribution>) -> Vec<Duplicate> {
                 } else {
                     DuplicateKind::Copies
                 },
-                versions: versions.iter().map(|v| v.to_string()).collect(),
-                files: all_files.iter().map(|f| f.to_string()).collect(),
+                versions: versions.iter().map(ToString::to_string).collect(),
+                files: all_files.iter().map(ToString::to_string).collect(),
                 sizes: total,
                 wasted: minus(total, largest(per_install)),
             });

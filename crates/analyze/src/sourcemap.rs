@@ -106,7 +106,7 @@ pub fn parse(bytes: &[u8], max_segments: usize) -> Result<ParsedMap, MapError> {
         reader.index_map(&raw)?;
     } else {
         reader.regular_map(&raw, (0, 0))?;
-        out.file = string_field(&raw.file, "file")?.map(|f| f.to_string());
+        out.file = string_field(raw.file.as_ref(), "file")?.map(ToString::to_string);
     }
     if !out.segments.is_sorted_by_key(|s| (s.line, s.column)) {
         // The spec sorts each map's mappings; columns within a line may come in any order.
@@ -133,8 +133,8 @@ impl Reader<'_> {
     /// ECMA-426 DecodeIndexSourceMap: sections in order, none overlapping the one before, each
     /// holding a complete regular map.
     fn index_map(&mut self, raw: &RawMap) -> Result<(), MapError> {
-        check_version(&raw.version)?;
-        let file = string_field(&raw.file, "file")?;
+        check_version(raw.version.as_ref())?;
+        let file = string_field(raw.file.as_ref(), "file")?;
         if raw.mappings.is_some() {
             return Err(malformed("an index map has both `sections` and `mappings`"));
         }
@@ -147,7 +147,7 @@ impl Reader<'_> {
             }
             None => return Ok(()),
         };
-        self.out.file = file.map(|f| f.to_string());
+        self.out.file = file.map(ToString::to_string);
         // The previous section's offset, and the last mapping of the latest section that had one.
         let mut previous: Option<(usize, (u64, u64))> = None;
         let mut last_mapping: Option<(usize, (u64, u64))> = None;
@@ -165,8 +165,8 @@ impl Reader<'_> {
                 None => return Err(malformed(format!("`sections[{i}]` has no `offset`"))),
             };
             let at = (
-                offset_number(&offset.line, i, "line")?,
-                offset_number(&offset.column, i, "column")?,
+                offset_number(offset.line.as_ref(), i, "line")?,
+                offset_number(offset.column.as_ref(), i, "column")?,
             );
             if let Some((j, before)) = previous
                 && at < before
@@ -214,8 +214,9 @@ impl Reader<'_> {
                 last_mapping = Some((i, end));
             }
             if self.out.file.is_none() {
-                let file = string_field(&map.file, "file").map_err(|e| e.in_section(i, at))?;
-                self.out.file = file.map(|f| f.to_string());
+                let file =
+                    string_field(map.file.as_ref(), "file").map_err(|e| e.in_section(i, at))?;
+                self.out.file = file.map(ToString::to_string);
             }
         }
         Ok(())
@@ -229,7 +230,7 @@ impl Reader<'_> {
         raw: &RawMap,
         at: (u64, u64),
     ) -> Result<Option<(u64, u64)>, MapError> {
-        check_version(&raw.version)?;
+        check_version(raw.version.as_ref())?;
         let mappings = match &raw.mappings {
             Some(Typed(Ok(mappings))) => mappings,
             Some(Typed(Err(kind))) => {
@@ -246,15 +247,17 @@ impl Reader<'_> {
             }
             None => return Err(malformed("no `sources` field")),
         };
-        string_field(&raw.file, "file")?;
-        let root = string_field(&raw.source_root, "sourceRoot")?;
+        string_field(raw.file.as_ref(), "file")?;
+        let root = string_field(raw.source_root.as_ref(), "sourceRoot")?;
         check_list(
-            &raw.sources_content,
+            raw.sources_content.as_ref(),
             "sourcesContent",
             "a string or null",
             |k| matches!(k, Kind::String | Kind::Null),
         )?;
-        let names = check_list(&raw.names, "names", "a string", |k| k == Kind::String)?;
+        let names = check_list(raw.names.as_ref(), "names", "a string", |k| {
+            k == Kind::String
+        })?;
         // Consumers read the deprecated Chrome field only when the standard one is absent.
         match &raw.ignore_list {
             Some(list) => check_ignore_list(list, "ignoreList", sources.len())?,
@@ -319,7 +322,7 @@ fn saturate(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn check_version(version: &Option<Typed<Number>>) -> Result<(), MapError> {
+fn check_version(version: Option<&Typed<Number>>) -> Result<(), MapError> {
     match version {
         Some(Typed(Ok(Number(v)))) if *v == 3.0 => Ok(()),
         Some(Typed(Ok(Number(v)))) => Err(malformed(format!("version {v}, expected 3"))),
@@ -332,7 +335,7 @@ fn check_version(version: &Option<Typed<Number>>) -> Result<(), MapError> {
 
 /// An optional string field: absent is fine, any other type is not.
 fn string_field<'m, 'a>(
-    field: &'m Option<Typed<Cow<'a, str>>>,
+    field: Option<&'m Typed<Cow<'a, str>>>,
     name: &str,
 ) -> Result<Option<&'m Cow<'a, str>>, MapError> {
     match field {
@@ -344,7 +347,7 @@ fn string_field<'m, 'a>(
 
 /// An optional list whose items' kinds must pass `ok`; returns its length (0 when absent).
 fn check_list(
-    list: &Option<Typed<Vec<KindOnly>>>,
+    list: Option<&Typed<Vec<KindOnly>>>,
     name: &str,
     expected: &str,
     ok: impl Fn(Kind) -> bool,
@@ -395,7 +398,7 @@ fn check_ignore_list(list: &List<Number>, name: &str, sources: usize) -> Result<
 }
 
 /// A section offset's `line` or `column`: a non-negative integer (2^64 and over saturate).
-fn offset_number(n: &Option<Typed<Number>>, i: usize, name: &str) -> Result<u64, MapError> {
+fn offset_number(n: Option<&Typed<Number>>, i: usize, name: &str) -> Result<u64, MapError> {
     match n {
         Some(Typed(Ok(Number(n)))) if n.is_finite() && n.fract() == 0.0 && *n >= 0.0 => {
             // `as` saturates; positions past 2^32 end up as u32::MAX anyway.
@@ -959,7 +962,7 @@ mod tests {
     fn invalid(json: &str, says: &str) {
         match parse(json.as_bytes(), usize::MAX) {
             Err(MapError::Malformed(m)) => {
-                assert!(m.contains(says), "{json}\n  said: {m}\n  not: {says}")
+                assert!(m.contains(says), "{json}\n  said: {m}\n  not: {says}");
             }
             other => panic!("{json}: expected Malformed({says:?}), got {other:?}"),
         }
@@ -970,7 +973,7 @@ mod tests {
     fn out_of_range(json: &str, says: &str) {
         match parse(json.as_bytes(), usize::MAX) {
             Err(MapError::OutOfRange(m)) => {
-                assert!(m.contains(says), "{json}\n  said: {m}\n  not: {says}")
+                assert!(m.contains(says), "{json}\n  said: {m}\n  not: {says}");
             }
             other => panic!("{json}: expected OutOfRange({says:?}), got {other:?}"),
         }

@@ -17,13 +17,13 @@ pub struct Globs {
 }
 
 /// Longer globs than anyone writes; the bound keeps globset's regex small.
-pub const MAX_GLOB_LEN: usize = 1024;
+pub(crate) const MAX_GLOB_LEN: usize = 1024;
 /// `{a,{b,c}}` nesting deeper than this is refused before globset sees it: globset recurses
 /// once per level when it builds a glob's regex, and its own `expect` fires when the regex
 /// crate refuses the result (nesting past its limit), so the bound has to come first.
-pub const MAX_GLOB_NESTING: usize = 16;
+pub(crate) const MAX_GLOB_NESTING: usize = 16;
 /// Globs in one budget's `files`.
-pub const MAX_GLOBS: usize = 1000;
+pub(crate) const MAX_GLOBS: usize = 1000;
 
 /// How deep `{` alternations nest in `pattern`, counting every unescaped `{` (inside a `[…]`
 /// class too: over-counting only refuses globs nobody writes).
@@ -243,7 +243,7 @@ pub fn select<'a>(report: &'a Report, select: &Select, globs: &Globs) -> Vec<&'a
 /// `types` (by extension) and `files`. Where it sits in the build graph (`chunk`, `entry`,
 /// `route`, `scope`) is unknown for a file whose content is unknown, so those conditions do
 /// not exclude it: a budget fails closed rather than pass on a sum without the file.
-pub fn might_select(select: &Select, globs: &Globs, path: &str) -> bool {
+pub(crate) fn might_select(select: &Select, globs: &Globs, path: &str) -> bool {
     let kind = FileKind::from_path(path);
     let kind_ok = if select.types.is_empty() {
         kind.is_payload()

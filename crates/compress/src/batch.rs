@@ -22,7 +22,7 @@
 
 use crate::{Cache, Error, Settings, compress, compressed_len};
 use distill_graph::{Encoding, NoProgress, Progress};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -47,7 +47,9 @@ where
             let (slot, work, item) = (&slots[i], &work, &items[i]);
             scope.spawn_fifo(move |_| {
                 let r = work(item);
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                *slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(r);
             });
         }
     });
@@ -55,7 +57,7 @@ where
         .into_iter()
         .map(|s| {
             s.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .expect("scope_fifo returns after every spawned job has run")
         })
         .collect()
@@ -189,12 +191,11 @@ impl<'a> Batch<'a> {
         read: &(dyn Fn(&str) -> io::Result<Vec<u8>> + Sync),
     ) -> Outcomes {
         let mut out: BTreeMap<(String, Encoding), Result<Compressed, BatchError>> = BTreeMap::new();
-        let mut seen: BTreeMap<(&str, Encoding), ()> = BTreeMap::new();
+        let mut seen: BTreeSet<(&str, Encoding)> = BTreeSet::new();
         let mut jobs: Vec<Job> = Vec::new();
         for request in requests {
             for &encoding in &request.encodings {
-                if encoding == Encoding::Raw || seen.insert((request.hash, encoding), ()).is_some()
-                {
+                if encoding == Encoding::Raw || !seen.insert((request.hash, encoding)) {
                     continue;
                 }
                 if let Some(done) = self.lookup(request, encoding) {

@@ -20,7 +20,7 @@ use std::time::SystemTime;
 /// headers: anything larger read back from the cache is corrupt.
 const SLACK: u64 = 1024;
 /// The default bound on cached bytes.
-pub const DEFAULT_LIMIT: u64 = 512 << 20;
+pub(crate) const DEFAULT_LIMIT: u64 = 512 << 20;
 const MAGIC: &[u8] = b"distill-cache-bytes-1\n";
 
 #[derive(Debug, Clone)]

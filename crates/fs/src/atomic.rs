@@ -22,7 +22,9 @@ pub fn is_temporary(name: &str) -> bool {
 
 /// Removes every temporary file this process has not finished yet; for signal handlers.
 pub fn remove_temporary_files() {
-    let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let live = LIVE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for path in live.iter() {
         let _ = std::fs::remove_file(path);
     }
@@ -30,7 +32,7 @@ pub fn remove_temporary_files() {
 
 /// What a temporary file becomes once renamed.
 #[derive(Debug, Clone, Copy)]
-pub struct Finish {
+pub(crate) struct Finish {
     /// Unix permission bits of the new file.
     pub mode: u32,
     /// Flush to the disk before the rename (reports: yes; a build's files: the rename alone
@@ -134,12 +136,14 @@ fn set_mode(file: &std::fs::File, mode: u32) -> io::Result<()> {
 
 fn register(path: &Path) {
     LIVE.lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(path.to_path_buf());
 }
 
 fn unregister(path: &Path) {
-    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut live = LIVE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(i) = live.iter().position(|p| p == path) {
         live.swap_remove(i);
     }

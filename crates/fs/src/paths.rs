@@ -109,7 +109,7 @@ fn has_scheme(s: &str) -> bool {
 fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
-        .map_or_else(|_| s.to_owned(), |c| c.into_owned())
+        .map_or_else(|_| s.to_owned(), std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]

@@ -301,7 +301,10 @@ impl MemSink {
     }
 
     pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
-        self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -310,7 +313,10 @@ impl Sink for MemSink {
         if !paths::is_build_path(path) {
             return Err(SinkError::Outside { path: path.into() });
         }
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(capacity) = self.capacity {
             let held: usize = files
                 .iter()
@@ -339,7 +345,7 @@ impl Sink for MemSink {
     fn remove(&self, path: &str) -> Result<(), SinkError> {
         self.files
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(path);
         Ok(())
     }
@@ -352,7 +358,7 @@ impl Sink for MemSink {
     fn holds(&self, path: &str, bytes: &[u8]) -> bool {
         self.files
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(path)
             .is_some_and(|b| b == bytes)
     }
@@ -360,7 +366,7 @@ impl Sink for MemSink {
     fn list(&self) -> Vec<String> {
         self.files
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .keys()
             .cloned()
             .collect()

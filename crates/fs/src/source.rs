@@ -113,7 +113,7 @@ fn not_regular(what: &str) -> io::Error {
 }
 
 /// What a non-regular file is, for messages.
-fn special_kind(ft: &std::fs::FileType) -> &'static str {
+fn special_kind(ft: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -147,7 +147,7 @@ fn open_regular(real: &Path) -> io::Result<std::fs::File> {
     let file = options.open(real)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(not_regular(special_kind(&meta.file_type())));
+        return Err(not_regular(special_kind(meta.file_type())));
     }
     Ok(file)
 }
@@ -259,7 +259,7 @@ impl FileSource for FsSource {
                 diags.push(
                     Diagnostic::warning(
                         Code::InputNotAFile,
-                        format!("is {}, not a regular file; skipped", special_kind(&ft)),
+                        format!("is {}, not a regular file; skipped", special_kind(ft)),
                     )
                     .at(path)
                     .hint("a build folder holds regular files; remove it from the output"),
@@ -291,7 +291,7 @@ impl FileSource for FsSource {
         let real = self.resolve(path)?;
         let meta = std::fs::metadata(real)?;
         if !meta.is_file() {
-            return Err(not_regular(special_kind(&meta.file_type())));
+            return Err(not_regular(special_kind(meta.file_type())));
         }
         Ok(meta.len())
     }

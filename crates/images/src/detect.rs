@@ -110,7 +110,7 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.format = Format::Webp;
         webp_header(bytes, &mut s);
     } else if bytes.get(4..8) == Some(&b"ftyp"[..])
-        && matches!(bytes.get(8..12), Some(b"avif") | Some(b"avis"))
+        && matches!(bytes.get(8..12), Some(b"avif" | b"avis"))
     {
         s.format = Format::Avif;
         s.animated = bytes.get(8..12) == Some(&b"avis"[..]);
@@ -135,7 +135,7 @@ fn png_header(bytes: &[u8], s: &mut Sniffed) {
         s.dimensions = dims(be32(bytes, 16), be32(bytes, 20));
         let depth = u64::from(bytes.get(24).copied().unwrap_or(8));
         let channels = match bytes.get(25) {
-            Some(0) | Some(3) => 1,
+            Some(0 | 3) => 1,
             Some(2) => 3,
             Some(4) => 2,
             _ => 4,

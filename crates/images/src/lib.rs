@@ -512,7 +512,7 @@ pub fn picture_hint(src: &str, formats: &[SiblingFormat]) -> String {
 pub fn memory_estimate(bytes: &[u8]) -> u64 {
     let s = sniff(bytes);
     let len = bytes.len() as u64;
-    let px = s.dimensions.map_or(0, |d| d.pixels());
+    let px = s.dimensions.map_or(0, Dimensions::pixels);
     match s.format {
         // oxipng holds the raw image, a filtered copy and a compressed candidate per trial on each
         // thread; verification decodes both files to RGBA (8 bytes a pixel at 16 bits).

@@ -48,7 +48,7 @@ pub(crate) fn attempt(
         Ok(j) => j,
         Err(e) => return reject(out, format!("lossy re-encode unreadable: {e}")),
     };
-    reencoded.segments = parsed.segments.clone();
+    reencoded.segments.clone_from(&parsed.segments);
     let bytes = jpeg::recompress(&reencoded, options.strip).bytes;
     let decoded = match pixels::decode(&bytes, options) {
         Ok(d) => d,

@@ -11,9 +11,9 @@ use image::DynamicImage;
 
 pub(crate) fn make(bytes: &[u8], options: &Options, out: &mut Outcome) {
     // Siblings come from the original's pixels: the verified replacement has the same ones.
-    let img = match pixels::decode(bytes, options) {
-        Ok(img) => img,
-        Err(_) => return, // already diagnosed by the main pass
+    // A file that does not decode was already diagnosed by the main pass.
+    let Ok(img) = pixels::decode(bytes, options) else {
+        return;
     };
     let lossless_source = out.format == Format::Png;
     let mut formats = options.formats.clone();

@@ -27,7 +27,7 @@ pub(crate) const RENDER_MAX: u64 = 512;
 
 /// Why an SVG is refused: the first unsafe construct found.
 pub(crate) fn unsafe_construct(doc: &roxmltree::Document<'_>) -> Option<String> {
-    for node in doc.descendants().filter(|n| n.is_element()) {
+    for node in doc.descendants().filter(roxmltree::Node::is_element) {
         let name = node.tag_name().name();
         match name {
             "script" => return Some("<script> element".into()),
@@ -122,7 +122,7 @@ fn text_content(svg: &str) -> Result<Vec<String>, String> {
         .map(|t| {
             let raw: String = t
                 .descendants()
-                .filter(|n| n.is_text())
+                .filter(roxmltree::Node::is_text)
                 .filter_map(|n| n.text())
                 .collect();
             if exact {
@@ -197,7 +197,7 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
         out.keep(
             KeepReason::DecodeFailed { message },
             Some(Code::ImageDecodeFailed),
-        )
+        );
     };
     let Ok(text) = std::str::from_utf8(bytes) else {
         return fail(out, "not UTF-8".into());
@@ -277,7 +277,7 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
                 if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
                     eprintln!("{name}: {detail}");
                 }
-                last_problem = Some(format!("{name} preset: {detail}"))
+                last_problem = Some(format!("{name} preset: {detail}"));
             }
             Err(e) => last_problem = Some(format!("{name} preset output does not render: {e}")),
         }

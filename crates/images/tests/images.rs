@@ -157,9 +157,9 @@ fn crc32(data: &[u8]) -> u32 {
     !c
 }
 
-fn chunk(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+fn chunk(kind: [u8; 4], body: &[u8]) -> Vec<u8> {
     let mut v = (body.len() as u32).to_be_bytes().to_vec();
-    v.extend_from_slice(kind);
+    v.extend_from_slice(&kind);
     v.extend_from_slice(body);
     let mut crc_input = kind.to_vec();
     crc_input.extend_from_slice(body);
@@ -194,9 +194,9 @@ fn png_keeps_colour_chunks_unless_strip_all() {
     let input = with_chunks(
         &base,
         &[
-            chunk(b"gAMA", &45455u32.to_be_bytes()),
-            chunk(b"cHRM", &[0u8; 32].map(|_| 1)),
-            chunk(b"tEXt", b"Software\0a paint program"),
+            chunk(*b"gAMA", &45455u32.to_be_bytes()),
+            chunk(*b"cHRM", &[0u8; 32].map(|_| 1)),
+            chunk(*b"tEXt", b"Software\0a paint program"),
         ],
     );
     let o = optimize("c.png", &input, &Options::default());
@@ -259,12 +259,12 @@ fn decompression_bomb_is_refused_from_the_header() {
     ihdr.extend_from_slice(&30_000u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     let mut input = b"\x89PNG\r\n\x1a\n".to_vec();
-    input.extend(chunk(b"IHDR", &ihdr));
+    input.extend(chunk(*b"IHDR", &ihdr));
     input.extend(chunk(
-        b"IDAT",
+        *b"IDAT",
         &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
     ));
-    input.extend(chunk(b"IEND", b""));
+    input.extend(chunk(*b"IEND", b""));
     let start = std::time::Instant::now();
     let o = optimize("bomb.png", &input, &Options::default());
     assert!(start.elapsed().as_millis() < 500);
@@ -318,7 +318,7 @@ fn animated_png_and_gif_are_kept() {
     let base = png_bytes(&photo(16, 16));
     let mut actl = 2u32.to_be_bytes().to_vec();
     actl.extend_from_slice(&0u32.to_be_bytes());
-    let apng = with_chunks(&base, &[chunk(b"acTL", &actl)]);
+    let apng = with_chunks(&base, &[chunk(*b"acTL", &actl)]);
     let o = optimize("a.png", &apng, &Options::default());
     assert_eq!(kept(&o), &KeepReason::Animated);
     has_code(&o, Code::ImageAnimated);
@@ -762,7 +762,7 @@ fn memory_estimates_bound_a_big_photo_and_twenty_images_under_2_gib() {
     ihdr.extend_from_slice(&1080u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(*b"IHDR", &ihdr));
     let small = memory_estimate(&png);
     assert!(small > 1920 * 1080 * 3);
     assert!(big + 20 * small > 0);

@@ -82,9 +82,8 @@ pub(crate) fn html_starts(
             },
             "link" => {
                 let rel = tag.attr("rel").unwrap_or("").to_ascii_lowercase();
-                let href = match tag.attr("href") {
-                    Some(h) => h,
-                    None => continue,
+                let Some(href) = tag.attr("href") else {
+                    continue;
                 };
                 if rel.split_whitespace().any(|r| r == "stylesheet") {
                     (href, &mut starts.styles)

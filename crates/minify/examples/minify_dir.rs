@@ -36,7 +36,7 @@ fn args() -> Result<Args, String> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--js-minifier" => {
-                minifier = it.next().ok_or("--js-minifier needs a value")?.parse()?
+                minifier = it.next().ok_or("--js-minifier needs a value")?.parse()?;
             }
             "--maps" => maps = true,
             "--drop-console" => drop_console = true,
@@ -45,7 +45,7 @@ fn args() -> Result<Args, String> {
                     it.next()
                         .and_then(|n| n.parse().ok())
                         .ok_or("--jobs needs a number")?,
-                )
+                );
             }
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => paths.push(PathBuf::from(a)),

@@ -402,7 +402,7 @@ fn finish(
     let inline = map
         .as_ref()
         .filter(|_| tail::has_inline_map(links))
-        .map(|m| m.to_data_url());
+        .map(oxc_sourcemap::SourceMap::to_data_url);
     // Minifiers end without a newline; keep it that way so the byte counts compare.
     while code.ends_with('\n') {
         code.pop();

@@ -98,7 +98,7 @@ impl<'a> Visit<'a> for Collector {
         for p in &it.properties {
             match p {
                 ObjectPropertyKind::SpreadProperty(_) => {
-                    self.0.add(ESFeature::ES2018ObjectRestSpread)
+                    self.0.add(ESFeature::ES2018ObjectRestSpread);
                 }
                 ObjectPropertyKind::ObjectProperty(p) if p.shorthand || p.method => {
                     self.0.add(ESFeature::ES2015ShorthandProperties);

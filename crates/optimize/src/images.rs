@@ -53,16 +53,25 @@ impl Budget {
     /// Waits until `want` bytes (at most the whole budget) are free and takes them.
     pub(crate) fn take(&self, want: u64) -> u64 {
         let want = want.min(self.total);
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while *free < want {
-            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         *free -= want;
         want
     }
 
     pub(crate) fn give(&self, n: u64) {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *free = (*free + n).min(self.total);
         self.freed.notify_all();
     }

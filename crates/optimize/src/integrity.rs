@@ -165,7 +165,7 @@ fn next_manifest(
         return;
     };
     let mut updated = Vec::new();
-    for (key, value) in map.iter_mut() {
+    for (key, value) in &mut map {
         let Some(old) = value.as_str() else { continue };
         let Some(new_bytes) = changed.get(key.trim_start_matches('/')) else {
             continue;

@@ -93,7 +93,7 @@ pub(crate) fn run(
         after: f.size,
         reason: Some(reason),
     };
-    for f in ctx.build.files.iter() {
+    for f in &ctx.build.files {
         if !matches!(f.kind, FileKind::Script | FileKind::Stylesheet) {
             continue;
         }
@@ -222,7 +222,11 @@ pub(crate) fn run(
                     code: Some(m.code),
                     map: m.map,
                     minifier: m.minifier.to_owned(),
-                    diagnostics: m.rejected.iter().map(|e| e.to_diagnostic()).collect(),
+                    diagnostics: m
+                        .rejected
+                        .iter()
+                        .map(distill_minify::MinifyError::to_diagnostic)
+                        .collect(),
                 },
                 Err(e) => Result_ {
                     code: None,

@@ -73,7 +73,7 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
         .collect();
     let (preloaded, module_scripts) = preloaded(ctx);
     let mut done: Vec<Done> = Vec::new();
-    for f in ctx.build.files.iter() {
+    for f in &ctx.build.files {
         if f.kind != FileKind::Script || !(f.path.ends_with(".js") || f.path.ends_with(".mjs")) {
             continue;
         }
@@ -680,7 +680,7 @@ fn manifest(ctx: &mut Context, done: &[Done]) -> Vec<(String, u64, u64)> {
             keys.push(key);
         }
         let _ = dir;
-        for (_, v) in entries.iter_mut() {
+        for (_, v) in &mut entries {
             if v.get("file").and_then(|f| f.as_str()) != Some(d.path.as_str()) {
                 continue;
             }

@@ -305,7 +305,7 @@ struct Table {
 impl Table {
     /// `served`: a last column with the bytes really served (precompressed copies).
     fn new(leading: &[&str], encodings: &[Encoding], served: bool, paint: Paint) -> Table {
-        let mut header: Vec<String> = leading.iter().map(|s| s.to_string()).collect();
+        let mut header: Vec<String> = leading.iter().map(ToString::to_string).collect();
         header.extend(encodings.iter().map(|e| e.as_str().to_string()));
         if served {
             header.push("served".into());
@@ -386,7 +386,7 @@ impl Table {
                     };
                     writeln!(out)?;
                     let mut header = self.header.clone();
-                    header[0] = title.clone();
+                    header[0].clone_from(title);
                     line(&header, true, out)?;
                 }
             }

@@ -151,7 +151,7 @@ fn splits(stage: &StageReport, out: &mut dyn Write) -> io::Result<()> {
                 printable(c.reason.as_deref().unwrap_or(""))
             )?,
             (Action::Replaced, None) => {
-                writeln!(out, "  {} now loads the new chunks", printable(&c.path))?
+                writeln!(out, "  {} now loads the new chunks", printable(&c.path))?;
             }
             _ => {}
         }

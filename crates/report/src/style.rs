@@ -1,6 +1,6 @@
 //! Colour for the human output, and names made safe to print.
 
-pub use distill_graph::printable;
+pub(crate) use distill_graph::printable;
 
 /// ANSI colours when on; plain text when off (not a terminal, `NO_COLOR`, `--color never`).
 #[derive(Debug, Clone, Copy)]

@@ -417,7 +417,7 @@ fn valid_cuts(a: &Analysis, first: usize, barrier: usize) -> (Vec<bool>, Blocker
         // The boundary nearest the middle of the movable code, and the binding that blocks it.
         let boundary = (first + 1..barrier)
             .filter(|&c| module_of(c - 1) != module_of(c))
-            .min_by_key(|&c| c.abs_diff((first + barrier) / 2))?;
+            .min_by_key(|&c| c.abs_diff(usize::midpoint(first, barrier)))?;
         for s in &a.symbols {
             if a.stmts[s.stmt].role == Role::Request {
                 continue;

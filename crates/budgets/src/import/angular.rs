@@ -95,7 +95,7 @@ fn angular_budget(
                 named
                     .ok_or_else(|| err(format!("{at}.name"), "a `bundle` budget needs `name`"))?
                     .to_owned(),
-            )
+            );
         }
         "anyComponentStyle" => {
             notices.push(format!("`{}`: component styles are inlined into scripts at build time and cannot be budgeted from the output; skipped", b.name));

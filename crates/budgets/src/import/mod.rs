@@ -165,9 +165,8 @@ fn from_package_json(
         return Ok((
             Format::Distill,
             crate::from_value(v).map_err(|mut e| {
-                e.path = format!("distill.{}", e.path)
-                    .trim_end_matches('.')
-                    .to_owned();
+                let path = format!("distill.{}", e.path);
+                path.trim_end_matches('.').clone_into(&mut e.path);
                 e
             })?,
         ));

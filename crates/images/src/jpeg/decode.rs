@@ -349,7 +349,7 @@ fn decode_scan(
     // Some encoders leave stray bytes before the next marker; libjpeg skips them too.
     let mut end = r.pos;
     while end < bytes.len() {
-        if bytes[end] == 0xFF && !matches!(bytes.get(end + 1), Some(0x00) | Some(0xD0..=0xD7)) {
+        if bytes[end] == 0xFF && !matches!(bytes.get(end + 1), Some(0x00 | 0xD0..=0xD7)) {
             return Ok(end);
         }
         end += 1;

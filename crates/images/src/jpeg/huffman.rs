@@ -23,7 +23,7 @@ pub(crate) struct Decoder {
 }
 
 impl Decoder {
-    pub fn new(table: &Table) -> Result<Decoder, JpegError> {
+    pub(super) fn new(table: &Table) -> Result<Decoder, JpegError> {
         let total: usize = table.counts.iter().map(|&c| usize::from(c)).sum();
         if total != table.symbols.len() || total > 256 {
             return Err(JpegError::Corrupt(
@@ -58,7 +58,7 @@ impl Decoder {
         })
     }
 
-    pub fn decode(&self, r: &mut BitReader<'_>) -> Result<u8, JpegError> {
+    pub(super) fn decode(&self, r: &mut BitReader<'_>) -> Result<u8, JpegError> {
         let mut code: i32 = 0;
         for len in 1..=16 {
             code = (code << 1) | r.bit()? as i32;
@@ -82,7 +82,7 @@ pub(crate) struct Encoder {
 }
 
 impl Encoder {
-    pub fn new(table: &Table) -> Encoder {
+    pub(super) fn new(table: &Table) -> Encoder {
         let mut codes = [(0u16, 0u8); 256];
         let mut code: u32 = 0;
         let mut k = 0usize;
@@ -99,7 +99,7 @@ impl Encoder {
         Encoder { codes }
     }
 
-    pub fn put(&self, w: &mut BitWriter, symbol: u8) {
+    pub(super) fn put(&self, w: &mut BitWriter, symbol: u8) {
         let (code, len) = self.codes[usize::from(symbol)];
         debug_assert!(
             len > 0,
@@ -213,7 +213,7 @@ pub(crate) struct BitReader<'a> {
 }
 
 impl<'a> BitReader<'a> {
-    pub fn new(data: &'a [u8], pos: usize) -> BitReader<'a> {
+    pub(super) fn new(data: &'a [u8], pos: usize) -> BitReader<'a> {
         BitReader {
             data,
             pos,
@@ -240,7 +240,7 @@ impl<'a> BitReader<'a> {
         Ok(())
     }
 
-    pub fn bit(&mut self) -> Result<u32, JpegError> {
+    pub(super) fn bit(&mut self) -> Result<u32, JpegError> {
         if self.nbits == 0 {
             self.fill()?;
         }
@@ -248,7 +248,7 @@ impl<'a> BitReader<'a> {
         Ok((self.acc >> self.nbits) & 1)
     }
 
-    pub fn bits(&mut self, n: u8) -> Result<u32, JpegError> {
+    pub(super) fn bits(&mut self, n: u8) -> Result<u32, JpegError> {
         while self.nbits < n {
             self.fill()?;
         }
@@ -257,7 +257,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// `n` bits as a signed value (T.81 F.2.2.1 EXTEND).
-    pub fn signed(&mut self, n: u8) -> Result<i32, JpegError> {
+    pub(super) fn signed(&mut self, n: u8) -> Result<i32, JpegError> {
         if n == 0 {
             return Ok(0);
         }
@@ -275,7 +275,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// Skips to the byte after the next RSTn marker, dropping the partial byte.
-    pub fn restart(&mut self) -> Result<(), JpegError> {
+    pub(super) fn restart(&mut self) -> Result<(), JpegError> {
         self.acc = 0;
         self.nbits = 0;
         while self.data.get(self.pos) == Some(&0xFF) && self.data.get(self.pos + 1) == Some(&0xFF) {
@@ -301,7 +301,7 @@ pub(crate) struct BitWriter {
 }
 
 impl BitWriter {
-    pub fn put(&mut self, value: u32, n: u8) {
+    pub(super) fn put(&mut self, value: u32, n: u8) {
         if n == 0 {
             return;
         }
@@ -318,7 +318,7 @@ impl BitWriter {
         self.acc &= (1u64 << self.nbits) - 1;
     }
 
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(super) fn finish(mut self) -> Vec<u8> {
         if self.nbits > 0 {
             let pad = 8 - self.nbits;
             self.put((1u32 << pad) - 1, pad);

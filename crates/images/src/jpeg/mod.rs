@@ -23,7 +23,7 @@ use thiserror::Error;
 pub(crate) use decode::parse;
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum JpegError {
+pub(crate) enum JpegError {
     #[error("truncated JPEG data")]
     Truncated,
     #[error("corrupt JPEG: {0}")]

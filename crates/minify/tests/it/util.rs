@@ -6,7 +6,7 @@ use distill_minify::{ScriptKind, detect_kind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -15,7 +15,7 @@ fn required() -> bool {
 }
 
 /// Every fixture build whose chunks the tests read: (app, output folder).
-pub const FIXTURES: &[(&str, &str)] = &[
+pub(crate) const FIXTURES: &[(&str, &str)] = &[
     ("vite-nomin", "dist"),
     ("vite-react", "dist"),
     ("vite7-react", "dist"),
@@ -29,7 +29,7 @@ pub const FIXTURES: &[(&str, &str)] = &[
 
 /// The output folder of a fixture build; `None` (with the reason printed) when it has not been
 /// built, which fails instead under `DISTILL_REQUIRE_NODE=1`.
-pub fn fixture(app: &str, out: &str) -> Option<PathBuf> {
+pub(crate) fn fixture(app: &str, out: &str) -> Option<PathBuf> {
     let dir = repo_root().join("fixtures").join(app).join(out);
     if dir.is_dir() {
         return Some(dir);
@@ -44,7 +44,7 @@ pub fn fixture(app: &str, out: &str) -> Option<PathBuf> {
 
 /// `node`, when installed; `None` (with the reason printed) when not, which fails instead under
 /// `DISTILL_REQUIRE_NODE=1`.
-pub fn node() -> Option<&'static str> {
+pub(crate) fn node() -> Option<&'static str> {
     let ok = Command::new("node")
         .arg("--version")
         .output()
@@ -60,12 +60,12 @@ pub fn node() -> Option<&'static str> {
     None
 }
 
-pub fn is_next(dir: &Path) -> bool {
+pub(crate) fn is_next(dir: &Path) -> bool {
     dir.join("static").is_dir() && dir.join("build-manifest.json").is_file()
 }
 
 /// A client script or stylesheet of a build.
-pub struct Chunk {
+pub(crate) struct Chunk {
     /// Relative to the build folder, `/`-separated.
     pub rel: String,
     pub code: String,
@@ -77,7 +77,7 @@ pub struct Chunk {
 
 /// The client JS and CSS of a build, sorted by path: `static/**` for Next.js, everything but
 /// `node_modules` for a plain folder.
-pub fn chunks(dir: &Path) -> Vec<Chunk> {
+pub(crate) fn chunks(dir: &Path) -> Vec<Chunk> {
     let next = is_next(dir);
     let root = if next {
         dir.join("static")
@@ -140,16 +140,16 @@ fn map_url(code: &str) -> Option<&str> {
     (!url.is_empty()).then_some(url)
 }
 
-pub fn gzip(b: &[u8]) -> u64 {
+pub(crate) fn gzip(b: &[u8]) -> u64 {
     compressed_len(Encoding::Gzip, b, &Settings::default()).unwrap()
 }
 
-pub fn brotli(b: &[u8]) -> u64 {
+pub(crate) fn brotli(b: &[u8]) -> u64 {
     compressed_len(Encoding::Brotli, b, &Settings::default()).unwrap()
 }
 
 /// A temporary folder of the test binary's own.
-pub fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -161,7 +161,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
     clippy::disallowed_methods,
     reason = "test scratch files and snapshots"
 )]
-pub fn write_file(path: &Path, contents: &str) {
+pub(crate) fn write_file(path: &Path, contents: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, contents).unwrap();
 }
