@@ -7,7 +7,8 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "tests and examples: a failed unwrap is a failed run, with its message"
+    clippy::indexing_slicing,
+    reason = "tests and examples: a failed unwrap or index is a failed run, with its message"
 )]
 
 mod util;

@@ -40,6 +40,11 @@
 //! real sizes. Each measurement is cached by the hash of the module's bytes, so a second run
 //! on an unchanged build compresses nothing. zstd sizes are not attributed.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "bucket and module ids are indices handed out by the tables they index"
+)]
+
 use crate::packages::{self, Origin};
 use crate::sourcemap::{self, MapError, Segment, UNMAPPED};
 use distill_compress::batch::largest_first;

@@ -25,6 +25,11 @@
 //! assert!(sizes.brotli.is_none());
 //! ```
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "file and sibling indices come from enumerating those same lists"
+)]
+
 pub mod attribution;
 pub mod duplicates;
 pub mod packages;

@@ -6,6 +6,11 @@
 //! (relative to the map). All become project-relative paths: `components/X.jsx`,
 //! `node_modules/react/index.js`, `node_modules/chart.js/dist/chart.js`.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "path-part indices come from a search of the same part list"
+)]
+
 /// Where one original source comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {

@@ -39,12 +39,12 @@ where
     C: Fn(&T) -> u64,
     W: Fn(&T) -> R + Sync,
 {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));
     let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let mut order: Vec<(&Mutex<Option<R>>, &T)> = slots.iter().zip(items).collect();
+    order.sort_by_key(|(_, item)| std::cmp::Reverse(cost(item)));
     rayon::scope_fifo(|scope| {
-        for &i in &order {
-            let (slot, work, item) = (&slots[i], &work, &items[i]);
+        for (slot, item) in order {
+            let work = &work;
             scope.spawn_fifo(move |_| {
                 let r = work(item);
                 *slot

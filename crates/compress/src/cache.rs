@@ -118,7 +118,7 @@ impl Cache {
 
     fn check_of(key: &Path, len: u64) -> String {
         let digest = Sha256::digest(format!("{}:{len}", key.display()).as_bytes());
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 
     /// The compressed length of content `hash` (of `raw_len` bytes), when cached and sound.

@@ -19,7 +19,7 @@ pub fn normalize(path: &str) -> Option<String> {
     if path.starts_with('/') || path.starts_with('\\') || path.contains('\0') {
         return None;
     }
-    if path.len() > 1 && path.as_bytes()[1] == b':' {
+    if path.as_bytes().get(1) == Some(&b':') {
         return None; // `C:\…` or `C:/…`
     }
     let mut parts: Vec<&str> = Vec::new();

@@ -125,8 +125,8 @@ impl DirSink {
         for (i, dir) in dirs.iter().enumerate() {
             at.push(dir);
             let shown = || {
-                parts[..=i]
-                    .iter()
+                dirs.iter()
+                    .take(i + 1)
                     .map(|p| p.to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/")

@@ -5,6 +5,11 @@
 //! with the hash removed (`assets/index.js`); the same content; and for opaque names (Turbopack's
 //! `2qwir9lo9s4-s.js`) the set of original modules its source map names, matched by overlap.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "pair indices come from enumerating the same current and baseline file lists"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What identity matching needs to know of one file.

@@ -319,7 +319,7 @@ impl Build {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
-            .map(|i| &self.files[i])
+            .and_then(|i| self.files.get(i))
     }
 
     /// The load set of an entry or route that starts from `starts` (loaded first) and may later

@@ -83,8 +83,10 @@ fn le16(b: &[u8], at: usize) -> Option<u32> {
     )))
 }
 fn le24(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at + 3)?;
-    Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
+    let &[x, y, z] = b.get(at..at + 3)? else {
+        return None;
+    };
+    Some(u32::from(x) | u32::from(y) << 8 | u32::from(z) << 16)
 }
 
 /// Detects the format by content and reads what the header says. Never decodes pixel data.
@@ -258,10 +260,10 @@ fn webp_header(b: &[u8], s: &mut Sniffed) {
 /// SVG or HTML by their first markup, after an optional BOM, XML declaration, comments and
 /// doctype.
 fn text_format(bytes: &[u8]) -> Format {
-    let head = &bytes[..bytes.len().min(4096)];
+    let head = bytes.get(..4096).unwrap_or(bytes);
     let Ok(text) = std::str::from_utf8(head).or_else(|e| {
         // A multi-byte character cut at 4096 bytes is still text.
-        std::str::from_utf8(&head[..e.valid_up_to()])
+        std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default())
     }) else {
         return Format::Unknown;
     };

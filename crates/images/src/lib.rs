@@ -34,6 +34,8 @@
 //! ```
 
 mod detect;
+#[cfg(test)]
+mod fuzz;
 mod jpeg;
 mod lossy;
 mod pixels;

@@ -1,6 +1,11 @@
 //! Optional lossy JPEG: re-encode at a quality, recompress losslessly, and keep it only when it
 //! is smaller than the best lossless result and its SSIM against the original is high enough.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "both images were decoded to the same dimensions before pixels are compared row by row"
+)]
+
 use crate::jpeg::{self, Jpeg};
 use crate::{LossyAttempt, Method, Options, Outcome, Replacement, Verdict, pixels};
 use distill_graph::{Code, Diagnostic};

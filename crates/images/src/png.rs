@@ -1,6 +1,11 @@
 //! Lossless PNG: a structural check of our own (chunk lengths, CRCs, IEND), then oxipng, then
 //! verification that the pixels and the colour-management chunks are unchanged.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "chunk offsets come from lengths checked against the buffer before use; images::fuzz feeds damaged PNGs"
+)]
+
 use crate::{KeepReason, Method, Options, Outcome, Strip, pixels};
 use distill_graph::Code;
 

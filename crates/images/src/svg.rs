@@ -12,6 +12,11 @@
 //! dropped, tabs to spaces, runs of spaces collapsed, ends trimmed) unless the document asks for
 //! `xml:space` or a CSS `white-space`, in which case byte for byte.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a histogram of 9 buckets indexed by a bit count of a u8 (0..=8)"
+)]
+
 use crate::{KeepReason, Method, Options, Outcome};
 use distill_graph::Code;
 use oxvg_ast::parse::roxmltree::{ParsingOptions, parse_with_options};

@@ -289,17 +289,19 @@ impl Lines {
         let (Some(&from), Some(&to)) = (self.starts.get(line), self.starts.get(line + 1)) else {
             return &[];
         };
-        let on_line = &self.tokens[from..to];
-        let end = on_line.partition_point(|t| t.get_dst_col() <= col);
-        let Some(last) = end.checked_sub(1) else {
+        let Some(on_line) = self.tokens.get(from..to) else {
             return &[];
         };
-        let column = on_line[last].get_dst_col();
-        let start = on_line[..last]
+        let end = on_line.partition_point(|t| t.get_dst_col() <= col);
+        let Some((last, before)) = on_line.get(..end).and_then(<[Token]>::split_last) else {
+            return &[];
+        };
+        let column = last.get_dst_col();
+        let start = before
             .iter()
             .rposition(|t| t.get_dst_col() != column)
             .map_or(0, |i| i + 1);
-        &on_line[start..end]
+        on_line.get(start..end).unwrap_or_default()
     }
 }
 

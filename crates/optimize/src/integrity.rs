@@ -106,10 +106,13 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
                 "link" => tag.attr("href"),
                 _ => None,
             };
-            let Some(path) = url.and_then(|u| target(doc, u, &changed)) else {
+            let Some((path, bytes)) = url
+                .and_then(|u| target(doc, u, &changed))
+                .and_then(|p| Some((p, changed.get(p)?)))
+            else {
                 continue;
             };
-            let new = recompute(value, &changed[path]);
+            let new = recompute(value, bytes);
             if &new != value {
                 edits.push((span.start..span.end, new, path.to_owned()));
             }

@@ -16,6 +16,11 @@
 //! `<script>`/`<link>` tags, `.vite/manifest.json` and `sourceMappingURL` comments alike, in
 //! one pass per file.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "name positions come from the searcher that ran over the same text, and file indices from the same list"
+)]
+
 use crate::Context;
 use aho_corasick::AhoCorasick;
 use distill_fs::{Change, FileSource};

@@ -615,10 +615,17 @@ fn mapdeps_calls(text: &[u8], from: usize) -> Vec<(std::ops::Range<usize>, Vec<u
     };
     for at in memchr::memmem::find_iter(rest, CALL) {
         let start = from + at + CALL.len();
-        let Some(len) = text[start..].iter().take(4096).position(|&b| b == b']') else {
+        let Some(after) = text.get(start..) else {
             continue;
         };
-        let inner = &text[start..start + len];
+        let Some(inner) = after
+            .iter()
+            .take(4096)
+            .position(|&b| b == b']')
+            .and_then(|len| after.get(..len))
+        else {
+            continue;
+        };
         let Ok(s) = std::str::from_utf8(inner) else {
             continue;
         };
@@ -628,7 +635,7 @@ fn mapdeps_calls(text: &[u8], from: usize) -> Vec<(std::ops::Range<usize>, Vec<u
             .map(|x| x.trim().parse().ok())
             .collect();
         if let Some(indices) = parsed {
-            out.push((start..start + len, indices));
+            out.push((start..start + inner.len(), indices));
         }
     }
     out

@@ -1,6 +1,11 @@
 //! `init`: budgets for a team adopting distill, written from today's sizes plus a headroom, and a
 //! `size` script in `package.json`, edited without reordering or reformatting anything else.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "every index into package.json is guarded by the bound check in its loop condition"
+)]
+
 use crate::{LoadOptions, load};
 use distill_budgets::{Budget, BudgetsFile, Compression, Scope, Select, Size};
 use distill_graph::{Code, Diagnostic, Encoding, FileKind};

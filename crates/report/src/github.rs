@@ -2,6 +2,11 @@
 //! `::warning` for warnings, shown as annotations. GitHub shows at most 10 error and 10 warning
 //! annotations per step; the rest are summarized in one notice so nothing is silently lost.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "one counter per severity level, indexed by the level; a verdict's file is read only when it names exactly one"
+)]
+
 use crate::Options;
 use distill_schema::{Report, VerdictStatus};
 use std::io::{self, Write};

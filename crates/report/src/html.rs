@@ -19,6 +19,11 @@
 //! # Ok(()) }
 //! ```
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "positions found in the same string being written"
+)]
+
 use crate::Options;
 use base64::Engine;
 use distill_schema::Report;

@@ -355,10 +355,12 @@ impl Table {
                 *w = (*w).max(c.chars().count());
             }
         }
-        for (_, title) in &self.sections {
-            widths[0] = widths[0].max(title.chars().count());
+        if let Some(first) = widths.first_mut() {
+            for (_, title) in &self.sections {
+                *first = (*first).max(title.chars().count());
+            }
+            *first = (*first).min(72);
         }
-        widths[0] = widths[0].min(72);
         let line = |cells: &[String], bold: bool, out: &mut dyn Write| -> io::Result<()> {
             let mut s = String::new();
             for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
@@ -386,7 +388,9 @@ impl Table {
                     };
                     writeln!(out)?;
                     let mut header = self.header.clone();
-                    header[0].clone_from(title);
+                    if let Some(first) = header.first_mut() {
+                        first.clone_from(title);
+                    }
                     line(&header, true, out)?;
                 }
             }

@@ -40,11 +40,11 @@ pub fn splice<'a>(text: &[u8], edits: impl IntoIterator<Item = (Span, &'a [u8])>
     let mut at = 0;
     for (span, with) in edits {
         let start = span.start.clamp(at, text.len());
-        out.extend_from_slice(&text[at..start]);
+        out.extend_from_slice(text.get(at..start).unwrap_or_default());
         out.extend_from_slice(with);
         at = span.end.clamp(start, text.len());
     }
-    out.extend_from_slice(&text[at..]);
+    out.extend_from_slice(text.get(at..).unwrap_or_default());
     out
 }
 
@@ -64,7 +64,7 @@ pub(crate) fn quoted(text: &[u8], i: usize) -> Option<(String, Span)> {
     if rest.get(len) != Some(&q) {
         return None;
     }
-    let s = std::str::from_utf8(&rest[..len]).ok()?;
+    let s = std::str::from_utf8(rest.get(..len)?).ok()?;
     if q == b'`' && s.contains("${") {
         return None;
     }

@@ -3,6 +3,11 @@
 //! chunk's CSS is named when there is no manifest), and Next.js chunk paths written as plain
 //! strings (`"static/chunks/100wtyqnc13cb.js"` in Turbopack's lazy loaders, the `.rsc` payloads).
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "every index lies between a match and the delimiter found after it; scan::fuzz runs the scanners on arbitrary bytes"
+)]
+
 use crate::Span;
 use memchr::memmem;
 

@@ -30,24 +30,24 @@ pub fn find(text: &[u8]) -> Option<MapComment> {
         .iter()
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(0, |p| p + 1);
-    let body = &text[..end];
+    let body = text.get(..end)?;
     let at = memmem::rfind(body, NEEDLE)?;
     let mut start = at;
-    while start > 0 && matches!(body[start - 1], b' ' | b'\t') {
+    while start > 0 && matches!(body.get(start - 1), Some(b' ' | b'\t')) {
         start -= 1;
     }
     let marker = body.get(start.checked_sub(3)?..start)?;
     if !matches!(marker, b"//#" | b"//@" | b"/*#" | b"/*@") {
         return None;
     }
-    let block = marker[1] == b'*';
+    let block = marker.get(1) == Some(&b'*');
     let url_start = at + NEEDLE.len();
-    let rest = &body[url_start..];
+    let rest = body.get(url_start..)?;
     let url_len = rest
         .iter()
         .position(|b| b.is_ascii_whitespace() || (block && *b == b'*'))
         .unwrap_or(rest.len());
-    let after = &rest[url_len..];
+    let after = rest.get(url_len..)?;
     let closed = if block {
         let trimmed = after.trim_ascii_start();
         trimmed == b"*/"

@@ -1,5 +1,10 @@
 //! This build against a baseline report, file by file, matched by identity.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "pair indices come from enumerating the same current and baseline file lists"
+)]
+
 use crate::report::{Diff, DiffStatus, FileDiff, FileReport, Report, SCHEMA_VERSION};
 use distill_graph::identity::{IdentityInput, MatchedBy, match_files};
 

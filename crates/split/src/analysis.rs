@@ -1,6 +1,11 @@
 //! What a chunk's top-level statements declare, read and write, found with oxc's parser and
 //! semantic analysis, and what would make moving a statement unsafe.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "statement indices come from enumerating the same statement list"
+)]
+
 use oxc::allocator::Allocator;
 use oxc::ast::AstKind;
 use oxc::ast::ast::{Expression, Statement};

@@ -30,6 +30,11 @@
 //! assert!(out.code.contains(&format!("import{{big}}from\"./{}\"", out.parts[0].file_name)));
 //! ```
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "indices are positions in the statement, part and cut lists computed from those same lists"
+)]
+
 mod analysis;
 mod map;
 

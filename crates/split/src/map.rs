@@ -1,6 +1,11 @@
 //! Positions and source maps: byte offsets to map positions (0-based line, UTF-16 column),
 //! each statement's source module, and a chunk's map cut into the maps of its parts.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "every token index is checked against the token count in the loop condition"
+)]
+
 use oxc_sourcemap::{SourceMap, Token};
 use std::borrow::Cow;
 use std::collections::HashMap;

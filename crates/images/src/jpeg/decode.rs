@@ -1,6 +1,11 @@
 //! Reading a JPEG down to its quantized DCT coefficients (T.81 Annex F and G): markers, tables,
 //! sequential and progressive scans with restart intervals. No IDCT: nothing here produces pixels.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "table and block indices are 8-bit symbols into 256-entry tables, zigzag positions under 64 and components checked against the frame header when it is parsed; images::fuzz feeds damaged JPEGs"
+)]
+
 use super::huffman::{BitReader, Decoder, Table};
 use super::{Component, Jpeg, JpegError};
 

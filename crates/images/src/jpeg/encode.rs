@@ -5,6 +5,11 @@
 //! `jpegtran -progressive`): DC first with one bit of successive approximation, the low AC band of
 //! luma apart, chroma at one bit, luma at two, then the refinement scans.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "coefficients come from our own decoder in 64-entry blocks; table indices are 8-bit symbols into 256-entry tables"
+)]
+
 use super::huffman::{BitWriter, Encoder, Table, optimal_table};
 use super::{Component, Jpeg, push_segment};
 

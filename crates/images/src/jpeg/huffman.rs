@@ -2,6 +2,11 @@
 //! optimal table for measured symbol counts (ITU-T T.81 Annex K.2, lengths limited to 16 bits),
 //! and the bit-level reader and writer with `FF 00` byte stuffing.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "code lengths are 1..=16 and symbols 8-bit, into tables of those sizes, checked when a DHT segment is read; images::fuzz feeds damaged JPEGs"
+)]
+
 use super::JpegError;
 
 /// A table as stored in a DHT segment: how many codes of each length 1..=16, then the symbols in

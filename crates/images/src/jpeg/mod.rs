@@ -135,7 +135,7 @@ pub(crate) fn push_segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {
     let len = (body.len() + 2).min(usize::from(u16::MAX)) as u16;
     out.extend_from_slice(&[0xFF, marker]);
     out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(&body[..usize::from(len) - 2]);
+    out.extend_from_slice(body.get(..usize::from(len) - 2).unwrap_or(body));
 }
 
 /// The EXIF orientation (tag 0x0112 in IFD0), if the segment holds a readable one.
