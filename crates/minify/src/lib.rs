@@ -5,8 +5,8 @@
 //! schedules files, caches results and decides whether to keep them.
 //!
 //! - JavaScript: [oxc](https://oxc.rs) (the default), [swc](https://swc.rs), or
-//!   [`JsMinifier::Best`], which runs both and keeps the smaller by the caller's measure
-//!   (brotli, as budgets compare). Compress + mangle; legal comments (`/*! … */`, `@license`,
+//!   [`JsMinifier::Best`], which runs both, and swc's output through oxc again, and keeps the
+//!   smallest by the caller's measure (brotli, as budgets compare). Compress + mangle; legal comments (`/*! … */`, `@license`,
 //!   `@preserve`) kept. An ES module may have its top-level names mangled (exports keep their
 //!   names); a classic script shares the global scope with every other script on the page, so
 //!   none of its top-level names is renamed or dropped.
@@ -144,10 +144,16 @@ impl JsOptions {
     /// the file's content hash and, for [`JsMinifier::Best`], what the `measure` computes.
     pub fn cache_key(&self, kind: ScriptKind) -> String {
         format!(
-            "distill_minify {} js; oxc {OXC_VERSION}; swc_core {SWC_CORE_VERSION}; reserved={RESERVED:?}; kind={}; minifier={}; drop_console={}; drop_debugger={}; pure_funcs={:?}; passes={}; targets={}",
+            "distill_minify {} js; oxc {OXC_VERSION}; swc_core {SWC_CORE_VERSION}; reserved={RESERVED:?}; kind={}; minifier={}{}; drop_console={}; drop_debugger={}; pure_funcs={:?}; passes={}; targets={}",
             env!("CARGO_PKG_VERSION"),
             kind.as_str(),
             self.minifier,
+            // What `best` chooses among: oxc, swc, and swc's output through oxc.
+            if self.minifier == JsMinifier::Best {
+                "(oxc,swc,swc+oxc)"
+            } else {
+                ""
+            },
             self.drop_console,
             self.drop_debugger,
             self.pure_funcs,
@@ -207,7 +213,8 @@ pub struct Minified {
     /// The composed source map (JSON), present when an input map was given; write it where the
     /// input map was.
     pub map: Option<String>,
-    /// The minifier whose output this is: `oxc`, `swc` or `lightningcss`.
+    /// The minifier whose output this is: `oxc`, `swc`, `swc+oxc` (swc's output minified again
+    /// by oxc, one of [`JsMinifier::Best`]'s candidates) or `lightningcss`.
     pub minifier: &'static str,
     /// `measure(code)` when it was computed (to choose in [`JsMinifier::Best`]), so the caller
     /// need not compress the winner again.
@@ -215,6 +222,13 @@ pub struct Minified {
     /// Candidates that failed while another succeeded (only in [`JsMinifier::Best`]), for the
     /// report.
     pub rejected: Vec<MinifyError>,
+}
+
+/// How many legal comments (`/*!`, `@license`, `@preserve`) `code` holds.
+fn legal_comments(code: &str) -> usize {
+    code.matches("/*!").count()
+        + code.matches("@license").count()
+        + code.matches("@preserve").count()
 }
 
 /// Top-level names the minifiers never rename: tools read them by name in the output. Vite's
@@ -293,6 +307,39 @@ pub fn minify_js(
         })
     };
 
+    // swc's output minified again by oxc: each finds savings the other leaves (on vite-nomin,
+    // 0.24% of gzip below swc alone). Its map is oxc's chained onto swc's. Used only when it
+    // parses, stays within the input's syntax and keeps every legal comment swc kept.
+    let chained = |swc: &js_oxc::Output, features: Features| {
+        on_big_stack("oxc", path, || {
+            let (out, _) = js_oxc::minify(path, &swc.code, kind, opts, want_map)?;
+            let used = js_oxc::parse_features(&out.code, kind)
+                .map_err(|(line, column, message)| invalid("oxc", line, column, message))?;
+            if used.first_unsupported(features, &opts.targets.js).is_some()
+                || legal_comments(&out.code) < legal_comments(&swc.code)
+            {
+                return Err(invalid(
+                    "oxc",
+                    1,
+                    1,
+                    "a second pass lost a legal comment".into(),
+                ));
+            }
+            let map = match (&out.map, &swc.map) {
+                (Some(outer), Some(inner)) => Some(sourcemap::chain(outer, inner)),
+                _ => None,
+            };
+            Ok((
+                "swc+oxc",
+                js_oxc::Output {
+                    code: out.code,
+                    map,
+                },
+                features,
+            ))
+        })
+    };
+
     let mut rejected = Vec::new();
     let mut measured = None;
     let (name, out, _) = match opts.minifier {
@@ -313,10 +360,18 @@ pub fn minify_js(
                         }
                         (measure(code.as_bytes()), code.len())
                     };
-                    let (sa, sb) = (size(&a.1), size(&b.1));
-                    // Ties go to the smaller raw file, then to oxc: the same input always
-                    // picks the same output.
-                    let (winner, s) = if sb < sa { (b, sb) } else { (a, sa) };
+                    let c = chained(&b.1, b.2).ok();
+                    // Ties go to the smaller raw file, then to the earlier of oxc, swc and
+                    // swc+oxc: the same input always picks the same output.
+                    let first = size(&a.1);
+                    let (winner, s) =
+                        [Some(b), c]
+                            .into_iter()
+                            .flatten()
+                            .fold((a, first), |(best, s), next| {
+                                let n = size(&next.1);
+                                if n < s { (next, n) } else { (best, s) }
+                            });
                     if !tail::has_inline_map(&links) {
                         measured = Some(s.0);
                     }

@@ -305,6 +305,36 @@ impl Lines {
     }
 }
 
+/// Two minifier runs as one: `outer` maps its output to its input, which is `inner`'s output;
+/// the result maps `outer`'s output to `inner`'s input. Each position takes the greatest
+/// `inner` mapping at or before it on its line; a name only where that mapping is exactly there
+/// (elsewhere `outer`'s name would be `inner`'s mangled one).
+pub(crate) fn chain(outer: &Generated, inner: &Generated) -> Generated {
+    let mut by_line: Vec<&GenToken> = inner.tokens.iter().collect();
+    by_line.sort_by_key(|t| (t.dst_line, t.dst_col));
+    let tokens = outer
+        .tokens
+        .iter()
+        .map(|t| {
+            let found = t.src.and_then(|(line, col)| {
+                let end = by_line.partition_point(|i| (i.dst_line, i.dst_col) <= (line, col));
+                let i = *by_line.get(end.checked_sub(1)?)?;
+                (i.dst_line == line).then_some((i, i.dst_col == col))
+            });
+            GenToken {
+                dst_line: t.dst_line,
+                dst_col: t.dst_col,
+                src: found.and_then(|(i, _)| i.src),
+                name: found.and_then(|(i, exact)| i.name.filter(|_| exact)),
+            }
+        })
+        .collect();
+    Generated {
+        names: inner.names.clone(),
+        tokens,
+    }
+}
+
 /// The composed map: sources, contents, ignore list and `file` of the build's map; mappings
 /// from the minified output to the original sources.
 ///

@@ -578,3 +578,63 @@ fn maps_are_composed_only_when_the_build_has_one() {
         assert!(composed.get_tokens().count() > 0, "{m}");
     }
 }
+
+/// Two runs chained: each output position goes through the second run's map to the first
+/// run's output, then through the first run's map to the input. A name survives only where the
+/// first run maps exactly that position.
+#[test]
+fn chained_maps_go_through_both_runs() {
+    use crate::sourcemap::{GenToken, Generated, chain};
+    let token = |dst: (u32, u32), src: Option<(u32, u32)>, name: Option<u32>| GenToken {
+        dst_line: dst.0,
+        dst_col: dst.1,
+        src,
+        name,
+    };
+    let inner = Generated {
+        names: vec!["render".into()],
+        tokens: vec![
+            token((0, 5), Some((2, 3)), Some(0)),
+            token((0, 0), Some((1, 0)), None),
+        ],
+    };
+    let outer = Generated {
+        names: vec!["a".into()],
+        tokens: vec![
+            token((0, 1), Some((0, 5)), Some(0)), // exactly on `render`
+            token((0, 4), Some((0, 7)), Some(0)), // inside it: its source, no name
+            token((0, 6), Some((0, 0)), None),
+            token((0, 8), Some((1, 0)), None), // a line the first run never wrote
+            token((0, 9), None, None),
+        ],
+    };
+    let got: Vec<_> = chain(&outer, &inner)
+        .tokens
+        .iter()
+        .map(|t| (t.dst_col, t.src, t.name))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, Some((2, 3)), Some(0)),
+            (4, Some((2, 3)), None),
+            (6, Some((1, 0)), None),
+            (8, None, None),
+            (9, None, None),
+        ]
+    );
+}
+
+/// `best` also tries swc's output through oxc, and never returns something larger than
+/// what either minifier alone makes.
+#[test]
+fn best_is_never_larger_than_either() {
+    let code = "export function greet(name) { const message = 'Hello, ' + name + '!'; \
+                if (typeof console !== 'undefined') { console.log(message); } return message; }\n\
+                export const shout = (n) => greet(n).toUpperCase();\n";
+    let sizes: Vec<usize> = [JsMinifier::Oxc, JsMinifier::Swc, JsMinifier::Best]
+        .into_iter()
+        .map(|m| js(code, ScriptKind::Module, &opts(m)).len())
+        .collect();
+    assert!(sizes[2] <= sizes[0].min(sizes[1]), "{sizes:?}");
+}
