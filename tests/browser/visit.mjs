@@ -7,7 +7,10 @@
 //
 // PLAN: { base: "http://127.0.0.1:PORT", routes: ["/", "/about", …], settle?: ms }
 // Output (stdout, JSON): { chromium, pages: [{ route, url, text, consoleErrors, pageErrors,
-// failed, responses: [{ url, status, encoding, bodyBytes, type }] }] }
+// failed, responses: [{ url, status, encoding, bodyBytes, type, initiator }] }] }
+// `initiator` is what made Chromium send the request (DevTools' Initiator column, from CDP's
+// Network.requestWillBeSent): `{ type: "parser" | "script" | "preload" | "other", url }`, where
+// `url` is the document or script that asked (for a script, the top frame of its stack).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +46,16 @@ try {
     });
     page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
     page.on('requestfailed', (r) => result.failed.push(`${r.url()} ${r.failure() ? r.failure().errorText : ''}`));
+    const initiators = new Map();
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Network.requestWillBeSent', (e) => {
+      if (initiators.has(e.request.url)) return; // the first request for a URL is the one that fetched it
+      const i = e.initiator || {};
+      const frames = (i.stack && i.stack.callFrames) || [];
+      const top = frames.find((f) => f.url) || {};
+      initiators.set(e.request.url, { type: i.type || null, url: i.url || top.url || null });
+    });
+    await cdp.send('Network.enable');
     const pending = [];
     page.on('response', (r) => {
       pending.push(
@@ -54,6 +67,7 @@ try {
             encoding: (await r.allHeaders())['content-encoding'] || null,
             bodyBytes: sizes ? sizes.responseBodySize : null,
             type: r.request().resourceType(),
+            initiator: initiators.get(r.url()) || null,
           });
         })(),
       );

@@ -50,8 +50,15 @@ fn parts(report: &Value) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// Paths requested on each route (the build-relative path of every same-origin response).
-fn requested(run: &Value) -> Vec<BTreeSet<String>> {
+/// The build-relative path of a same-origin URL.
+fn build_path(url: &str) -> Option<String> {
+    let path = url.split("://").nth(1)?.split_once('/')?.1;
+    Some(path.split(['?', '#']).next()?.to_owned())
+}
+
+/// Paths requested on each route, each with what asked for it: the initiator's type
+/// (`parser`, `script`, …) and the build path of the document or script that asked.
+fn requested(run: &Value) -> Vec<BTreeMap<String, (String, String)>> {
     run["pages"]
         .as_array()
         .unwrap()
@@ -62,22 +69,57 @@ fn requested(run: &Value) -> Vec<BTreeSet<String>> {
                 .unwrap()
                 .iter()
                 .filter_map(|r| {
-                    let url = r["url"].as_str()?;
-                    let path = url.split("://").nth(1)?.split_once('/')?.1;
-                    Some(path.split(['?', '#']).next()?.to_owned())
+                    let initiator = &r["initiator"];
+                    let by = (
+                        initiator["type"].as_str().unwrap_or("").to_owned(),
+                        initiator["url"]
+                            .as_str()
+                            .and_then(build_path)
+                            .unwrap_or_default(),
+                    );
+                    Some((build_path(r["url"].as_str()?)?, by))
                 })
                 .collect()
         })
         .collect()
 }
 
-fn split_app(app: &str, routes: &[&str], min_split: usize) {
-    if !browser_available() {
-        return;
-    }
-    let Some(dist) = fixture(app, "dist") else {
-        return;
+/// The part was fetched in the same phase as its chunk: asked for by whatever asked for the
+/// chunk (the page's parser for an initial chunk, the preload helper for a lazy one), never by
+/// the chunk itself once it arrived and named it, which would be a request waterfall.
+#[track_caller]
+fn same_phase(
+    app: &str,
+    route: &str,
+    chunk: &str,
+    part: &str,
+    got: &BTreeMap<String, (String, String)>,
+) {
+    let (Some(by_chunk), Some(by_part)) = (got.get(chunk), got.get(part)) else {
+        panic!("{app} {route}: {chunk} or {part} was not requested");
     };
+    assert_ne!(
+        by_part.1, chunk,
+        "{app} {route}: {part} was fetched only after {chunk} arrived"
+    );
+    assert_eq!(
+        by_part, by_chunk,
+        "{app} {route}: {part} and {chunk} were asked for by different initiators"
+    );
+}
+
+/// Splits `app` (`optimize --split --split-vendor --rehash`), checks the result, and loads it in
+/// Chromium before and after on `routes`. Returns the folder holding the result (`out`) and
+/// the parts written for each split chunk; `None` when Chromium or the fixture is missing.
+fn split_app(
+    app: &str,
+    routes: &[&str],
+    min_split: usize,
+) -> Option<(tempfile::TempDir, BTreeMap<String, Vec<String>>)> {
+    if !browser_available() {
+        return None;
+    }
+    let dist = fixture(app, "dist")?;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let report = run_json(
@@ -161,13 +203,15 @@ fn split_app(app: &str, routes: &[&str], min_split: usize) {
     let mut seen = 0;
     for (route, got) in routes.iter().zip(requested(&after)) {
         for (chunk, ps) in &by_chunk {
-            if got.contains(chunk) {
+            if got.contains_key(chunk) {
                 seen += 1;
                 for p in ps {
+                    let by = got.get(p);
                     assert!(
-                        got.contains(p),
+                        by.is_some(),
                         "{app} {route}: {chunk} loaded without its part {p}"
                     );
+                    same_phase(app, route, chunk, p, &got);
                 }
             }
         }
@@ -175,6 +219,7 @@ fn split_app(app: &str, routes: &[&str], min_split: usize) {
     if min_split > 0 {
         assert!(seen > 0, "{app}: no split chunk was loaded on any route");
     }
+    Some((tmp, by_chunk))
 }
 
 #[test]
@@ -191,7 +236,35 @@ fn vite_big_splits_and_behaves_the_same_in_chromium() {
 
 #[test]
 fn vite_react_splits_vendor_code_and_behaves_the_same() {
-    split_app("vite-react", &["/", "/about", "/dashboard", "/settings"], 1);
+    let Some((tmp, by_chunk)) =
+        split_app("vite-react", &["/", "/about", "/dashboard", "/settings"], 1)
+    else {
+        return;
+    };
+    // The control `same_phase` must be able to fail on: without their modulepreload tags, the
+    // parts are fetched by their chunk once it arrives, a round trip later.
+    let out = tmp.path().join("out");
+    let html_path = out.join("index.html");
+    let mut html = std::fs::read_to_string(&html_path).unwrap();
+    for p in by_chunk.values().flatten() {
+        let href = format!("href=\"/{p}\"");
+        let at = html.find(&href).unwrap();
+        let start = html[..at].rfind("<link").unwrap();
+        let end = at + html[at..].find('>').unwrap() + 1;
+        html.replace_range(start..end, "");
+    }
+    write(&html_path, html);
+    let server = crate::serve::Server::start(&out, None);
+    let got = requested(&crate::browser::visit(&server.base, &["/"])).remove(0);
+    for (chunk, ps) in &by_chunk {
+        for p in ps {
+            assert_eq!(
+                got.get(p).map(|by| by.1.as_str()),
+                Some(chunk.as_str()),
+                "without a preload, {p} is fetched by {chunk}: {got:?}"
+            );
+        }
+    }
 }
 
 #[test]
