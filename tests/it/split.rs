@@ -137,6 +137,20 @@ fn split_app(
     );
     let split = stage(&report, "split");
     let by_chunk = parts(&report);
+    // First loads that hold a split chunk are reported before and after, raw and brotli.
+    let first_loads: Vec<&str> = split["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|n| n.contains("first load"))
+        .collect();
+    for note in &first_loads {
+        assert!(
+            note.contains(" raw, ") && note.contains(" brotli, "),
+            "{app}: {note}"
+        );
+    }
     // Every file whose bytes changed has a new name; nothing in the result names an old one.
     let renamed = renames(&report);
     let texts: Vec<(std::path::PathBuf, String)> = walk_files(&out)
@@ -241,6 +255,10 @@ fn vite_react_splits_vendor_code_and_behaves_the_same() {
     else {
         return;
     };
+    assert!(
+        by_chunk.keys().any(|c| c.contains("react-vendor")),
+        "the initial vendor chunk is split: {by_chunk:?}"
+    );
     // The control `same_phase` must be able to fail on: without their modulepreload tags, the
     // parts are fetched by their chunk once it arrives, a round trip later.
     let out = tmp.path().join("out");

@@ -16,11 +16,15 @@
 //! what to do in `next.config` instead.
 
 use crate::Context;
+use crate::compress::hex;
 use crate::integrity::recompute;
+use distill_compress::Settings;
+use distill_compress::batch::{Batch, Compressed, Request};
 use distill_fs::{FileSource, paths};
-use distill_graph::{Code, Diagnostic, EdgeKind, FileKind, Framework};
+use distill_graph::{Code, Diagnostic, EdgeKind, Encoding, FileKind, Framework};
 use distill_schema::{Action, FileChange, Stage, StageReport, format_bytes};
 use distill_split::{Chunk, Part, Refusal};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use distill_split::Options;
@@ -62,14 +66,14 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
     {
         statics.entry(&e.from).or_default().push(&e.to);
     }
-    // Sizes of the first-load files as the stage found them, for the before/after notes.
-    let before: BTreeMap<String, u64> = ctx
+    // The first-load files as the stage found them, for the before/after notes.
+    let before: BTreeMap<String, Vec<u8>> = ctx
         .build
         .entries
         .iter()
         .chain(&ctx.build.routes)
         .flat_map(|s| &s.initial)
-        .filter_map(|p| Some((p.clone(), ctx.overlay.read(p).ok()?.len() as u64)))
+        .filter_map(|p| Some((p.clone(), ctx.overlay.read(p).ok()?)))
         .collect();
     let (preloaded, module_scripts) = preloaded(ctx);
     let mut done: Vec<Done> = Vec::new();
@@ -255,37 +259,101 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
 
 /// Per entry and route whose first load holds a split chunk: its requests and raw bytes
 /// before and after (the parts are preloaded with the chunk, in the same round).
-fn first_loads(ctx: &Context, done: &[Done], before: &BTreeMap<String, u64>) -> Vec<String> {
+/// One entry's or route's first load: requests before and after, and its files before and
+/// after as (content hash, raw length).
+struct FirstLoad<'b> {
+    name: &'b str,
+    requests: (usize, usize),
+    was: Vec<(String, u64)>,
+    is: Vec<(String, u64)>,
+}
+
+/// Per entry and route whose first load holds a split chunk: requests, raw and brotli bytes
+/// before and after. brotli comes from the shared scheduler and cache, at the settings
+/// `analyze` measures with, so the figures are the ones a report of the result shows.
+fn first_loads(ctx: &Context, done: &[Done], before: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
     let parts: BTreeMap<&str, &Done> = done.iter().map(|d| (d.path.as_str(), d)).collect();
-    let size_now = |p: &str| ctx.overlay.read(p).map_or(0, |b| b.len() as u64);
-    let mut out = Vec::new();
+    let now = |p: &str| ctx.overlay.read(p).unwrap_or_default();
+    let mut contents: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut hash_of = |bytes: Vec<u8>| {
+        let hash = hex(&Sha256::digest(&bytes));
+        let len = bytes.len() as u64;
+        contents.entry(hash.clone()).or_insert(bytes);
+        (hash, len)
+    };
+    let mut loads: Vec<FirstLoad> = Vec::new();
     for set in ctx.build.entries.iter().chain(&ctx.build.routes) {
         if !set.initial.iter().any(|f| parts.contains_key(f.as_str())) {
             continue;
         }
-        let raw_before: u64 = set
+        let was = set
             .initial
             .iter()
-            .map(|f| before.get(f).copied().unwrap_or(0))
-            .sum();
+            .map(|f| hash_of(before.get(f).cloned().unwrap_or_default()))
+            .collect();
+        let mut is: Vec<(String, u64)> = set.initial.iter().map(|f| hash_of(now(f))).collect();
         let mut requests = set.initial.len();
-        let mut raw_after: u64 = set.initial.iter().map(|f| size_now(f)).sum();
         for f in &set.initial {
             if let Some(d) = parts.get(f.as_str()) {
                 requests += d.parts.len();
-                raw_after += d.parts.iter().map(|(p, _)| size_now(p)).sum::<u64>();
+                is.extend(d.parts.iter().map(|(p, _)| hash_of(now(p))));
             }
         }
-        out.push(format!(
-            "{}: first load {} → {} requests, {} → {} raw, all fetched in the same round",
-            set.name,
-            set.initial.len(),
-            requests,
-            format_bytes(raw_before),
-            format_bytes(raw_after)
-        ));
+        loads.push(FirstLoad {
+            name: &set.name,
+            requests: (set.initial.len(), requests),
+            was,
+            is,
+        });
     }
-    out
+    if loads.is_empty() {
+        return Vec::new();
+    }
+    let requests: Vec<Request> = contents
+        .iter()
+        .map(|(hash, bytes)| Request {
+            hash,
+            path: hash,
+            size: bytes.len() as u64,
+            encodings: vec![Encoding::Brotli],
+        })
+        .collect();
+    let mut batch = Batch::new(Settings::default());
+    batch.cache = ctx.cache.clone();
+    batch.progress = ctx.progress;
+    let outcomes = batch.run(&requests, &|hash| {
+        contents
+            .get(hash)
+            .cloned()
+            .ok_or_else(|| std::io::Error::other("no such content"))
+    });
+    let brotli = |files: &[(String, u64)]| -> Option<u64> {
+        files
+            .iter()
+            .map(|(hash, _)| match outcomes.get(hash, Encoding::Brotli) {
+                Some(Ok(Compressed { len, .. })) => Some(*len),
+                _ => None,
+            })
+            .sum()
+    };
+    let raw = |files: &[(String, u64)]| files.iter().map(|(_, len)| len).sum::<u64>();
+    loads
+        .iter()
+        .map(|load| {
+            let br = match (brotli(&load.was), brotli(&load.is)) {
+                (Some(a), Some(b)) => format!(", {} → {} brotli", format_bytes(a), format_bytes(b)),
+                _ => String::new(),
+            };
+            format!(
+                "{}: first load {} → {} requests, {} → {} raw{br}, all fetched in the same round",
+                load.name,
+                load.requests.0,
+                load.requests.1,
+                format_bytes(raw(&load.was)),
+                format_bytes(raw(&load.is)),
+            )
+        })
+        .collect()
 }
 
 fn kept(path: &str, size: usize, why: String) -> FileChange {
