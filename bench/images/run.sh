@@ -35,7 +35,12 @@ if ! command -v jpegtran >/dev/null; then
   apt-get install -y -qq libjpeg-turbo-progs >/dev/null || { apt-get update -qq && apt-get install -y -qq libjpeg-turbo-progs >/dev/null; }
 fi
 if [ ! -x "$here/node_modules/.bin/svgo" ] || [ ! -d "$here/node_modules/vite-plugin-image-optimizer" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund --silent)
+  # npm 10 sometimes refuses this lock file ("Missing: napi-windows-process-start-time@", a
+  # Windows-only optional dependency of vite that the lock lists without an entry); `npm install`
+  # then installs the same pinned versions from the lock without rewriting it.
+  (cd "$here" && { npm ci --no-audit --no-fund --silent ||
+    { echo "bench-images: npm ci refused the lock file; npm install --no-save instead" >&2
+      npm install --no-save --no-audit --no-fund --silent; }; })
 fi
 if [ -z "${IMAGES_EXAMPLE:-}" ]; then
   (cd "$root" && nice -n 10 cargo build --release --quiet -p distill_images --example optimize)
