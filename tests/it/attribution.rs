@@ -3,6 +3,7 @@
 //! broken maps are diagnosed and never panic, and the byte counts agree with
 //! source-map-explorer 2.5.3 (the oracle) where Node.js is available.
 
+use crate::optimize::optimize;
 use crate::util::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -493,17 +494,18 @@ fn minified_builds_still_attribute_every_byte() {
         };
         let tmp = tempfile::tempdir().unwrap();
         let optimized = tmp.path().join("out");
-        let o = distill(&[
-            "optimize",
-            dir.to_str().unwrap(),
-            "--out",
-            optimized.to_str().unwrap(),
-            "--no-images",
-            "--no-compress",
-            "--no-cache",
-            "--quiet",
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        optimize(
+            &[
+                dir.to_str().unwrap(),
+                "--out",
+                optimized.to_str().unwrap(),
+                "--no-images",
+                "--no-compress",
+                "--no-cache",
+                "--quiet",
+            ],
+            0,
+        );
         let report = analyze_json(&optimized, &[]);
         assert!(check_buckets(&optimized, &report) > 0, "{app}/{out}");
         let mapped = |r: &Value| {
@@ -545,21 +547,22 @@ fn split_builds_still_attribute_every_byte() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let optimized = tmp.path().join("out");
-    let o = distill(&[
-        "optimize",
-        dir.to_str().unwrap(),
-        "--out",
-        optimized.to_str().unwrap(),
-        "--split",
-        "--split-vendor",
-        "--rehash",
-        "--no-minify",
-        "--no-images",
-        "--no-compress",
-        "--no-cache",
-        "--quiet",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    optimize(
+        &[
+            dir.to_str().unwrap(),
+            "--out",
+            optimized.to_str().unwrap(),
+            "--split",
+            "--split-vendor",
+            "--rehash",
+            "--no-minify",
+            "--no-images",
+            "--no-compress",
+            "--no-cache",
+            "--quiet",
+        ],
+        0,
+    );
     let report = analyze_json(&optimized, &["--encodings", "raw"]);
     assert!(check_buckets(&optimized, &report) > 0);
     let before = analyze_json(&dir, &["--encodings", "raw"]);

@@ -257,8 +257,6 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
     report
 }
 
-/// Per entry and route whose first load holds a split chunk: its requests and raw bytes
-/// before and after (the parts are preloaded with the chunk, in the same round).
 /// One entry's or route's first load: requests before and after, and its files before and
 /// after as (content hash, raw length).
 struct FirstLoad<'b> {
@@ -271,32 +269,44 @@ struct FirstLoad<'b> {
 /// Per entry and route whose first load holds a split chunk: requests, raw and brotli bytes
 /// before and after. brotli comes from the shared scheduler and cache, at the settings
 /// `analyze` measures with, so the figures are the ones a report of the result shows.
-fn first_loads(ctx: &Context, done: &[Done], before: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+fn first_loads<'b>(
+    ctx: &'b Context,
+    done: &'b [Done],
+    before: &BTreeMap<String, Vec<u8>>,
+) -> Vec<String> {
     let parts: BTreeMap<&str, &Done> = done.iter().map(|d| (d.path.as_str(), d)).collect();
-    let now = |p: &str| ctx.overlay.read(p).unwrap_or_default();
+    // A file's (content hash, length) before the stage or now, read and hashed once however
+    // many entries and routes load it; `contents` keeps each distinct content for the scheduler.
     let mut contents: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut hash_of = |bytes: Vec<u8>| {
-        let hash = hex(&Sha256::digest(&bytes));
-        let len = bytes.len() as u64;
-        contents.entry(hash.clone()).or_insert(bytes);
-        (hash, len)
+    let mut hashed: BTreeMap<(bool, &str), (String, u64)> = BTreeMap::new();
+    let mut hash_of = |now: bool, p: &'b str| -> (String, u64) {
+        hashed
+            .entry((now, p))
+            .or_insert_with(|| {
+                let bytes = if now {
+                    ctx.overlay.read(p).unwrap_or_default()
+                } else {
+                    before.get(p).cloned().unwrap_or_default()
+                };
+                let hash = hex(&Sha256::digest(&bytes));
+                let len = bytes.len() as u64;
+                contents.entry(hash.clone()).or_insert(bytes);
+                (hash, len)
+            })
+            .clone()
     };
     let mut loads: Vec<FirstLoad> = Vec::new();
     for set in ctx.build.entries.iter().chain(&ctx.build.routes) {
         if !set.initial.iter().any(|f| parts.contains_key(f.as_str())) {
             continue;
         }
-        let was = set
-            .initial
-            .iter()
-            .map(|f| hash_of(before.get(f).cloned().unwrap_or_default()))
-            .collect();
-        let mut is: Vec<(String, u64)> = set.initial.iter().map(|f| hash_of(now(f))).collect();
+        let was = set.initial.iter().map(|f| hash_of(false, f)).collect();
+        let mut is: Vec<(String, u64)> = set.initial.iter().map(|f| hash_of(true, f)).collect();
         let mut requests = set.initial.len();
         for f in &set.initial {
             if let Some(d) = parts.get(f.as_str()) {
                 requests += d.parts.len();
-                is.extend(d.parts.iter().map(|(p, _)| hash_of(now(p))));
+                is.extend(d.parts.iter().map(|(p, _)| hash_of(true, p)));
             }
         }
         loads.push(FirstLoad {
