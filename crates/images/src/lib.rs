@@ -42,6 +42,7 @@ mod pixels;
 mod png;
 mod siblings;
 mod svg;
+mod svg_style;
 
 pub use detect::{Dimensions, Format, Sniffed, sniff};
 
@@ -146,7 +147,7 @@ impl Options {
     /// A stable string naming every option and encoder version, to key cached results: it
     /// changes when any option or any encoder changes.
     pub fn cache_key(&self) -> String {
-        let mut key = String::from("images/v1");
+        let mut key = String::from("images/v2");
         for (name, version) in ENCODERS {
             key.push_str(&format!(";{name}={version}"));
         }
@@ -172,7 +173,9 @@ pub enum Method {
         ssim: f64,
         min_ssim: f64,
     },
-    /// oxvg with this preset (`default`, `safe` or `conservative`).
+    /// oxvg with this preset: `default`, `conservative`, or what the job-by-job search kept
+    /// (`default without convertPathData, …`); `inert style declarations dropped` when the
+    /// lossless style pass helped.
     SvgMinified { preset: String },
 }
 

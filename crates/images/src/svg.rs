@@ -1,16 +1,21 @@
 //! SVG: refuse what could run or fetch, minify with oxvg, and keep the result only when resvg
 //! renders it to the same pixels as the original at a fixed size.
 //!
-//! Presets are tried from the most to the least aggressive — oxvg's default (svgo's preset), the
-//! same with five decimals instead of three, oxvg's `safe`, then a conservative set that only
-//! removes comments, metadata, editor data, the doctype and the XML declaration — and the first
-//! that is smaller and renders identically wins. Set `DISTILL_SVG_DEBUG` to see on stderr why a
-//! preset was passed over.
-//! Text cannot be verified by rendering (no fonts are loaded, so nothing depends on the machine):
-//! SVGs with `<text>` only get the conservative preset, and the text of every `<text>` element
-//! must read the same after it, compared after SVG's default whitespace handling (newlines
-//! dropped, tabs to spaces, runs of spaces collapsed, ends trimmed) unless the document asks for
-//! `xml:space` or a CSS `white-space`, in which case byte for byte.
+//! oxvg's default preset (svgo's) is tried first. When it changes a pixel, the search keeps what
+//! can be proven: starting from a conservative set that only removes comments, metadata, editor
+//! data, the doctype and the XML declaration, it adds the default preset's jobs in groups, halving
+//! a group whose output renders differently until the job that moves pixels is found alone; such
+//! a job gets one more try with five decimals instead of three wherever it rounds numbers, and is
+//! otherwise left out. Every accepted step is smaller (or no larger) and renders identically, so
+//! the result is too. Set `DISTILL_SVG_DEBUG` to see on stderr what was tried and why it failed.
+//!
+//! Text cannot be verified by rendering (no fonts are loaded, so nothing depends on the machine).
+//! Text that never renders — every `<text>` hidden by its own `display:none`, with no stylesheet
+//! that could show it again — is no exception to the pixel proof, as long as the output's text
+//! is hidden too. Otherwise SVGs with `<text>` only get the conservative set, and the text of
+//! every `<text>` element must read the same after it, compared after SVG's default whitespace
+//! handling (newlines dropped, tabs to spaces, runs of spaces collapsed, ends trimmed) unless the
+//! document asks for `xml:space` or a CSS `white-space`, in which case byte for byte.
 
 #![allow(
     clippy::indexing_slicing,
@@ -144,6 +149,48 @@ fn text_content(svg: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// Whether a document's `<text>` can show: none at all, all hidden, or some that may render.
+#[derive(Debug, PartialEq)]
+enum TextState {
+    None,
+    Hidden,
+    Visible,
+}
+
+fn text_state(doc: &roxmltree::Document<'_>) -> TextState {
+    let mut texts = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .peekable();
+    if texts.peek().is_none() {
+        return TextState::None;
+    }
+    // A stylesheet rule can show an element its `display` attribute hides, and `!important` one
+    // its inline style hides: with any such rule, nothing is assumed hidden.
+    let styled = doc.descendants().any(|n| {
+        n.tag_name().name() == "style" && n.text().is_some_and(|css| css.contains("display"))
+    });
+    if !styled && texts.all(|t| hidden(&t)) {
+        TextState::Hidden
+    } else {
+        TextState::Visible
+    }
+}
+
+/// `display:none` on the element itself: its last `display` declaration in `style`, else its
+/// `display` attribute. (On an ancestor it would not be enough: a `<use>` can show the element.)
+fn hidden(node: &roxmltree::Node<'_, '_>) -> bool {
+    match node.attribute("style").map(crate::svg_style::declarations) {
+        // A style this module cannot read exactly proves nothing.
+        Some(None) => false,
+        Some(Some(declared)) => match declared.iter().rev().find(|d| d.name == "display") {
+            Some(d) => d.value == "none",
+            None => node.attribute("display").map(str::trim) == Some("none"),
+        },
+        None => node.attribute("display").map(str::trim) == Some("none"),
+    }
+}
+
 /// oxvg's default preset with five decimals instead of three wherever it rounds numbers: for
 /// drawings whose detail the default rounding visibly moves.
 fn precise() -> Jobs {
@@ -158,6 +205,24 @@ fn precise() -> Jobs {
     if let Some(j) = jobs.convert_transform.as_mut() {
         j.float_precision = 5;
         j.transform_precision = 7;
+    }
+    jobs
+}
+
+/// The default preset where numbers are kept to eight decimals (five where oxvg allows no more)
+/// and no curve is approximated by a line or an arc: for paths no rounding leaves alone.
+fn exact() -> Jobs {
+    let mut jobs = precise();
+    if let Some(j) = jobs.convert_path_data.as_mut() {
+        j.tolerance.precision = 8;
+        j.tolerance.positional = 1e-8;
+        j.straight_curves = false;
+        j.arc_curves = false;
+        j.smart_arc_rounding = false;
+    }
+    if let Some(j) = jobs.convert_transform.as_mut() {
+        j.float_precision = 8;
+        j.transform_precision = 10;
     }
     jobs
 }
@@ -220,77 +285,252 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
     if let Some(what) = unsafe_construct(&doc) {
         return out.keep(KeepReason::UnsafeSvg { what }, Some(Code::ImageUnsafeSvg));
     }
-    let has_text = doc.descendants().any(|n| n.tag_name().name() == "text");
+    let text_state = text_state(&doc);
     drop(doc);
-    let text_before = if has_text {
+    let text_before = if text_state == TextState::Visible {
         text_content(text).unwrap_or_default()
     } else {
         Vec::new()
     };
-    let before = match render(text) {
+    let pixels = match render(text) {
         Ok(p) => p,
         Err(e) => return fail(out, format!("render: {e}")),
     };
-    let presets: Vec<(&str, Jobs)> = if has_text {
-        vec![("conservative", conservative())]
-    } else {
-        vec![
-            ("default", Jobs::default()),
-            ("precise", precise()),
-            ("safe", Jobs::safe()),
-            ("conservative", conservative()),
-        ]
+    let mut search = Search {
+        input: text,
+        reference: Reference {
+            pixels,
+            text: text_state,
+            text_before,
+        },
+        best: bytes.len(),
+        found: None,
+        last_problem: None,
     };
-    let mut last_problem = None;
-    for (name, jobs) in presets {
-        let min = match minify(text, &jobs) {
-            Ok(m) => m,
+    if search.reference.text == TextState::Visible {
+        search.try_preset("conservative", &conservative());
+    } else if !search.try_preset("default", &Jobs::default()) {
+        search.job_by_job();
+    }
+    search.drop_inert_declarations();
+    match (search.found, search.last_problem) {
+        (Some((min, preset)), _) => out.offer(min.into_bytes(), Method::SvgMinified { preset }),
+        // Every attempt changed something visible or failed: the original stays, and says so.
+        (None, Some(detail)) => out.keep(KeepReason::WouldChangePixels { detail }, None),
+        (None, None) => out.keep(KeepReason::NotSmaller, None),
+    }
+}
+
+/// What every output must match: the original's pixels and, by [`TextState`], its text.
+struct Reference {
+    pixels: Pixmap,
+    text: TextState,
+    text_before: Vec<String>,
+}
+
+impl Reference {
+    /// Why `min` is not a faithful copy, if it is not.
+    fn check(&self, min: &str) -> Result<(), String> {
+        match self.text {
+            TextState::None => {}
+            TextState::Hidden => {
+                let doc = roxmltree::Document::parse_with_options(
+                    min,
+                    ParsingOptions {
+                        allow_dtd: true,
+                        ..Default::default()
+                    },
+                )
+                .map_err(|e| format!("output does not parse: {e}"))?;
+                if text_state(&doc) == TextState::Visible {
+                    return Err("hidden text became visible".into());
+                }
+            }
+            TextState::Visible => match text_content(min) {
+                Ok(after) if after == self.text_before => {}
+                Ok(_) => return Err("changed the text".into()),
+                Err(e) => return Err(format!("output does not parse: {e}")),
+            },
+        }
+        let after = render(min).map_err(|e| format!("output does not render: {e}"))?;
+        compare(&self.pixels, &after).map_or(Ok(()), Err)
+    }
+}
+
+/// The smallest verified output found so far, and how.
+struct Search<'a> {
+    input: &'a str,
+    reference: Reference,
+    /// Bytes of the smallest verified output, or of the input while there is none.
+    best: usize,
+    found: Option<(String, String)>,
+    last_problem: Option<String>,
+}
+
+/// oxvg jobs by their config name (camelCase, as in svgo), with their settings; serialized in
+/// the order oxvg runs them.
+type JobMap = serde_json::Map<String, serde_json::Value>;
+
+fn job_map(jobs: &Jobs) -> JobMap {
+    match serde_json::to_value(jobs) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => JobMap::new(),
+    }
+}
+
+impl Search<'_> {
+    /// Runs `jobs`; a verified output no larger than the best so far becomes the best.
+    fn try_preset(&mut self, name: &str, jobs: &Jobs) -> bool {
+        let outcome = minify(self.input, jobs).and_then(|min| {
+            if min.len() > self.best || (self.found.is_none() && min.len() == self.best) {
+                return Err(format!("not smaller ({} B)", min.len()));
+            }
+            self.reference.check(&min).map(|()| min)
+        });
+        match outcome {
+            Ok(min) => {
+                self.best = min.len();
+                self.found = Some((min, name.to_owned()));
+                true
+            }
             Err(e) => {
                 if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
                     eprintln!("{name}: {e}");
                 }
-                last_problem = Some(format!("{name} preset: {e}"));
-                continue;
+                self.last_problem = Some(format!("{name}: {e}"));
+                false
             }
-        };
-        if min.len() >= bytes.len() {
-            continue;
-        }
-        if has_text {
-            match text_content(&min) {
-                Ok(after) if after == text_before => {}
-                Ok(_) => {
-                    last_problem = Some(format!("{name} preset changed the text"));
-                    continue;
-                }
-                Err(e) => {
-                    last_problem = Some(format!("{name} preset output does not parse: {e}"));
-                    continue;
-                }
-            }
-        }
-        match render(&min).map(|after| compare(&before, &after)) {
-            Ok(None) => {
-                return out.offer(
-                    min.into_bytes(),
-                    Method::SvgMinified {
-                        preset: name.into(),
-                    },
-                );
-            }
-            Ok(Some(detail)) => {
-                if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
-                    eprintln!("{name}: {detail}");
-                }
-                last_problem = Some(format!("{name} preset: {detail}"));
-            }
-            Err(e) => last_problem = Some(format!("{name} preset output does not render: {e}")),
         }
     }
-    match last_problem {
-        // Every preset changed something visible or failed: the original stays, and says so.
-        Some(detail) => out.keep(KeepReason::WouldChangePixels { detail }, None),
-        None => out.keep(KeepReason::NotSmaller, None),
+
+    /// The lossless style pass of [`crate::svg_style`] over the best output so far (or the
+    /// input), verified like everything else.
+    fn drop_inert_declarations(&mut self) {
+        let base = self
+            .found
+            .as_ref()
+            .map_or(self.input, |(min, _)| min.as_str());
+        let Some(min) = crate::svg_style::drop_inert_declarations(base) else {
+            return;
+        };
+        let preset = match &self.found {
+            Some((_, preset)) => format!("{preset}, inert style declarations dropped"),
+            None => "inert style declarations dropped".to_owned(),
+        };
+        match self.reference.check(&min) {
+            Ok(()) if min.len() < self.best => {
+                self.best = min.len();
+                self.found = Some((min, preset));
+            }
+            Ok(()) => {}
+            Err(e) => {
+                if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
+                    eprintln!("{preset}: {e}");
+                }
+                self.last_problem = Some(format!("{preset}: {e}"));
+            }
+        }
+    }
+
+    fn try_map(&mut self, name: &str, map: &JobMap) -> bool {
+        match serde_json::from_value::<Jobs>(serde_json::Value::Object(map.clone())) {
+            Ok(jobs) => self.try_preset(name, &jobs),
+            Err(e) => {
+                self.last_problem = Some(format!("{name}: {e}"));
+                false
+            }
+        }
+    }
+
+    /// The default preset's jobs that keep every pixel, found by halving groups that do not
+    /// (see the module doc). The conservative set is the floor.
+    fn job_by_job(&mut self) {
+        let mut accepted = job_map(&conservative());
+        if !self.try_map("conservative", &accepted) {
+            return;
+        }
+        let variants = [
+            ("5 decimals", job_map(&precise())),
+            ("8 decimals", job_map(&exact())),
+        ];
+        let candidates: Vec<(String, serde_json::Value)> = job_map(&Jobs::default())
+            .into_iter()
+            .filter(|(name, _)| !accepted.contains_key(name))
+            .collect();
+        let mut notes = Notes::default();
+        self.add(&mut accepted, &candidates, &variants, &mut notes);
+        if let Some((_, preset)) = self.found.as_mut() {
+            *preset = notes.describe();
+        }
+    }
+
+    fn add(
+        &mut self,
+        accepted: &mut JobMap,
+        group: &[(String, serde_json::Value)],
+        variants: &[(&str, JobMap)],
+        notes: &mut Notes,
+    ) {
+        let mut trial = accepted.clone();
+        trial.extend(group.iter().cloned());
+        let label = group
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join("+");
+        if self.try_map(&label, &trial) {
+            *accepted = trial;
+            return;
+        }
+        match group {
+            [] => {}
+            [(name, config)] => {
+                let mut tried = vec![config];
+                for (how, map) in variants {
+                    let Some(variant) = map.get(name).filter(|v| !tried.contains(v)) else {
+                        continue;
+                    };
+                    tried.push(variant);
+                    let mut trial = accepted.clone();
+                    trial.insert(name.clone(), variant.clone());
+                    if self.try_map(&format!("{name} at {how}"), &trial) {
+                        *accepted = trial;
+                        notes.changed.push(format!("{name} at {how}"));
+                        return;
+                    }
+                }
+                notes.left_out.push(name.clone());
+            }
+            _ => {
+                let (left, right) = group.split_at(group.len() / 2);
+                self.add(accepted, left, variants, notes);
+                self.add(accepted, right, variants, notes);
+            }
+        }
+    }
+}
+
+/// What the job-by-job search changed from the default preset, for the report.
+#[derive(Default)]
+struct Notes {
+    left_out: Vec<String>,
+    changed: Vec<String>,
+}
+
+impl Notes {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.left_out.is_empty() {
+            parts.push(format!("without {}", self.left_out.join(", ")));
+        }
+        if !self.changed.is_empty() {
+            parts.push(self.changed.join(", "));
+        }
+        if parts.is_empty() {
+            "default, job by job".into()
+        } else {
+            format!("default {}", parts.join("; "))
+        }
     }
 }
 

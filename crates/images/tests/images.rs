@@ -588,6 +588,59 @@ fn svg_with_text_only_gets_the_conservative_preset() {
 }
 
 #[test]
+fn svg_jobs_that_move_pixels_are_left_out_one_by_one() {
+    // In a 1×1 viewBox rendered at 512 px, rounding to three decimals moves edges by a quarter of
+    // a pixel: the default preset changes pixels, and the search must keep the rest of it.
+    let input = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1" version="1.1">
+        <!-- exported -->
+        <g><g><path d="M 0.1234567 0.1234567 L 0.8765432 0.2345678 L 0.5123456 0.9345678 Z" fill="#ff0000"/></g></g>
+        </svg>"##;
+    let o = optimize("fine.svg", input, &Options::default());
+    let out = replaced(&o);
+    let Verdict::Replaced(r) = &o.verdict else {
+        unreachable!()
+    };
+    let Method::SvgMinified { preset } = &r.method else {
+        panic!("{:?}", r.method)
+    };
+    assert!(
+        preset.starts_with("default ")
+            && (preset.contains("without") || preset.contains("decimals")),
+        "{preset}"
+    );
+    assert_eq!(render(input).data(), render(out).data());
+    let text = String::from_utf8_lossy(out);
+    // collapseGroups and convertColors ran: more than the conservative set.
+    assert!(
+        !text.contains("<g>") && text.contains("red") && !text.contains("<!--"),
+        "{text}"
+    );
+}
+
+#[test]
+fn hidden_text_does_not_hold_the_rest_of_the_drawing_back() {
+    // Inkscape keeps hidden labels as `display:none` text: they never render, so the pixel proof
+    // covers the whole drawing.
+    let input = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">
+        <g><g><rect x="8" y="8" width="48" height="48" style="fill:#ff0000;fill-opacity:1;stroke:none;stroke-width:2;display:inline"/></g></g>
+        <text x="0" y="10" style="display:none;font-size:8px">label</text></svg>"##;
+    let o = optimize("hidden.svg", input, &Options::default());
+    let out = replaced(&o);
+    let text = String::from_utf8_lossy(out);
+    assert!(
+        !text.contains("<g>") && !text.contains("stroke-width"),
+        "{text}"
+    );
+    assert_eq!(render(input).data(), render(out).data());
+    // The same label visible: only the conservative set, which keeps the groups.
+    let visible = String::from_utf8_lossy(input).replace("display:none;", "");
+    let o = optimize("visible.svg", visible.as_bytes(), &Options::default());
+    if let Verdict::Replaced(r) = &o.verdict {
+        assert!(String::from_utf8_lossy(&r.bytes).contains("<g>"));
+    }
+}
+
+#[test]
 fn unsafe_svgs_are_kept_with_a_diagnostic() {
     let cases: [(&str, &str); 6] = [
         ("<script>alert(1)</script>", "<script>"),
