@@ -91,6 +91,34 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
         );
         return report;
     }
+    // The files of the build the stages changed that carry a hash in their name.
+    let seeds: BTreeSet<String> = ctx
+        .overlay
+        .changes()
+        .iter()
+        .filter(|(p, c)| {
+            // New files (split parts) are named by their final content already (the split
+            // stage sees to it); they join below when they name a renamed file.
+            matches!(c, Change::Write(_)) && hashed_name(p).is_some() && ctx.build.file(p).is_some()
+        })
+        .map(|(p, _)| p.clone())
+        .collect();
+    report.changes = rename(ctx, seeds, &|_| true);
+    report
+}
+
+/// Gives `seeds` new names by content hash, and with them every file that names a renamed file
+/// and that `may_rename` allows (to a fixed point); rewrites every reference in the build, moves
+/// maps along and drops stale precompressed copies. One change per renamed file.
+pub(crate) fn rename(
+    ctx: &mut Context,
+    mut rename: BTreeSet<String>,
+    may_rename: &dyn Fn(&str) -> bool,
+) -> Vec<FileChange> {
+    let mut changes = Vec::new();
+    if rename.is_empty() {
+        return changes;
+    }
     // Every file of the result, and its bytes when a text file.
     let (all, _) = ctx.result_files();
     let removed: BTreeSet<&String> = ctx
@@ -101,21 +129,6 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
         .map(|(p, _)| p)
         .collect();
     let all: Vec<String> = all.into_iter().filter(|p| !removed.contains(p)).collect();
-    // The files of the build the stages changed that carry a hash in their name.
-    let mut rename: BTreeSet<String> = ctx
-        .overlay
-        .changes()
-        .iter()
-        .filter(|(p, c)| {
-            // New files (split parts) are named by their content already; they join below
-            // when they name a renamed file.
-            matches!(c, Change::Write(_)) && hashed_name(p).is_some() && ctx.build.file(p).is_some()
-        })
-        .map(|(p, _)| p.clone())
-        .collect();
-    if rename.is_empty() {
-        return report;
-    }
     let mut texts: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for p in all.iter().filter(|p| is_text(p)) {
         if let Ok(b) = ctx.overlay.read(p) {
@@ -130,7 +143,7 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
         .collect();
     let names: Vec<&String> = hashed.keys().collect();
     let Ok(finder) = AhoCorasick::new(&names) else {
-        return report;
+        return changes;
     };
     // Which hashed files each text file names (with the byte offsets).
     let mut refs: BTreeMap<&str, Vec<(usize, usize, &str)>> = BTreeMap::new();
@@ -157,6 +170,7 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
             .iter()
             .filter(|(p, r)| {
                 !rename.contains(**p)
+                    && may_rename(p)
                     && hashed_name(p).is_some()
                     && !p.ends_with(".map")
                     && r.iter().any(|(_, _, t)| rename.contains(*t))
@@ -267,7 +281,7 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
             }
         }
         let size = ctx.overlay.written(new).map_or(0, |b| b.len() as u64);
-        report.changes.push(FileChange {
+        changes.push(FileChange {
             path: (*old).to_owned(),
             written: Some(new.clone()),
             encoding: None,
@@ -277,7 +291,7 @@ pub(crate) fn run(ctx: &mut Context) -> StageReport {
             reason: Some(format!("renamed: {} → {}", file_name(old), file_name(new))),
         });
     }
-    report
+    changes
 }
 
 #[cfg(test)]

@@ -11,6 +11,11 @@
 //! - `.vite/manifest.json`: an entry per part, and the part in its chunk's `imports`, so
 //!   backends that render tags from the manifest emit them.
 //!
+//! A part is named by the hash of its bytes when it is cut. When a later edit lands inside a
+//! part (the entry chunk's preload table moves with its first part, and gains the parts of other
+//! chunks), the part is named again by its final bytes, with every reference to it, so one name
+//! never stands for two contents across deploys.
+//!
 //! A chunk in a static import cycle is never split (its evaluation order depends on who is
 //! imported first). Next.js chunks are classic scripts: nothing is split, and the report says
 //! what to do in `next.config` instead.
@@ -252,9 +257,44 @@ pub(crate) fn run(ctx: &mut Context, options: &Options) -> StageReport {
             reason: Some("now loads the new chunks with the ones they came from".into()),
         });
     }
+    rename_edited_parts(ctx, &mut done, &mut report);
     report.advice = vite_advice(&done);
     report.notes = first_loads(ctx, &done, &before);
     report
+}
+
+/// Names again, by their final bytes, the parts whose bytes changed after they were cut (see the
+/// module doc); the referrers are rewritten and keep their names, as every split chunk does.
+fn rename_edited_parts(ctx: &mut Context, done: &mut [Done], report: &mut StageReport) {
+    let parts: BTreeSet<String> = done
+        .iter()
+        .flat_map(|d| d.parts.iter().map(|(path, _)| path.clone()))
+        .collect();
+    let edited: BTreeSet<String> = done
+        .iter()
+        .flat_map(|d| &d.parts)
+        .filter(|(path, p)| ctx.overlay.read(path).ok().as_deref() != Some(p.code.as_bytes()))
+        .map(|(path, _)| path.clone())
+        .collect();
+    for renamed in crate::rehash::rename(ctx, edited, &|p| parts.contains(p)) {
+        let Some(new) = renamed.written else { continue };
+        for (path, _) in done.iter_mut().flat_map(|d| d.parts.iter_mut()) {
+            if *path == renamed.path {
+                path.clone_from(&new);
+            }
+        }
+        for change in &mut report.changes {
+            if change.written.as_deref() == Some(renamed.path.as_str()) {
+                change.written = Some(new.clone());
+                change.after = renamed.after;
+                if let Some(reason) = change.reason.as_mut() {
+                    reason.push_str(
+                        "; named by its final bytes, which changed after it was cut (a preload list inside it)",
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// One entry's or route's first load: requests before and after, and its files before and
@@ -519,6 +559,10 @@ fn chunk_named<'c>(
 }
 
 /// Vite's `__vite__mapDeps` tables and the index lists that use them, in every script.
+///
+/// A table and its lists normally share a file. After a split the table may sit in a part (it
+/// moves with the entry's first statements) while the lists stay in the chunk, or in another of
+/// its parts, which import it: the lists of every file of that family use the table.
 fn preload_tables(
     ctx: &mut Context,
     by_chunk: &BTreeMap<&str, Vec<&str>>,
@@ -539,45 +583,67 @@ fn preload_tables(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut out = Vec::new();
-    for path in scripts {
-        let Ok(text) = ctx.overlay.read(&path) else {
+    let family = |path: &str| -> Vec<String> {
+        by_chunk
+            .iter()
+            .find(|(chunk, parts)| **chunk == path || parts.contains(&path))
+            .map_or_else(
+                || vec![path.to_owned()],
+                |(chunk, parts)| {
+                    std::iter::once(*chunk)
+                        .chain(parts.iter().copied())
+                        .map(str::to_owned)
+                        .collect()
+                },
+            )
+    };
+    let mut edits: BTreeMap<String, Vec<(std::ops::Range<usize>, String)>> = BTreeMap::new();
+    for path in &scripts {
+        let Ok(text) = ctx.overlay.read(path) else {
             continue;
         };
-        let Some(found) = preloads(&path, &text) else {
+        let Some(table) = distill_scan::loader::vite_preload_table(&text) else {
             continue;
         };
-        let table = found.table;
-        let mut items = found.items;
+        let mut items: Vec<String> = table.items.iter().map(|i| i.path.clone()).collect();
         let original = items.len();
-        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        for (list, indices, targets) in found.calls {
-            let mut wanted: Vec<usize> = indices.clone();
-            for t in targets {
-                let Some(parts) = by_chunk.get(t.as_str()) else {
-                    continue;
-                };
-                for p in parts {
-                    let i = items.iter().position(|x| x == p).unwrap_or_else(|| {
-                        items.push((*p).to_owned());
-                        items.len() - 1
-                    });
-                    if !wanted.contains(&i) {
-                        wanted.push(i);
+        for member in family(path) {
+            let calls = if member == *path {
+                mapdeps_calls_with_targets(path, &text, table.list.end, &items)
+            } else {
+                match ctx.overlay.read(&member) {
+                    // A member with a table of its own has its lists indexing that one.
+                    Ok(t) if distill_scan::loader::vite_preload_table(&t).is_none() => {
+                        mapdeps_calls_with_targets(&member, &t, 0, &items)
+                    }
+                    _ => continue,
+                }
+            };
+            for (list, indices, targets) in calls {
+                let mut wanted: Vec<usize> = indices.clone();
+                for t in targets {
+                    let Some(parts) = by_chunk.get(t.as_str()) else {
+                        continue;
+                    };
+                    for p in parts {
+                        let i = items.iter().position(|x| x == p).unwrap_or_else(|| {
+                            items.push((*p).to_owned());
+                            items.len() - 1
+                        });
+                        if !wanted.contains(&i) {
+                            wanted.push(i);
+                        }
                     }
                 }
+                if wanted.len() != indices.len() {
+                    let body = wanted
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    edits.entry(member.clone()).or_default().push((list, body));
+                }
             }
-            if wanted.len() != indices.len() {
-                let body = wanted
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                edits.push((list, body));
-            }
-        }
-        if items.len() == original && edits.is_empty() {
-            continue;
         }
         if items.len() != original {
             let quoted = items
@@ -585,8 +651,17 @@ fn preload_tables(
                 .map(|i| format!("\"{i}\""))
                 .collect::<Vec<_>>()
                 .join(",");
-            edits.push((table.list.clone(), format!("[{quoted}]")));
+            edits
+                .entry(path.clone())
+                .or_default()
+                .push((table.list.clone(), format!("[{quoted}]")));
         }
+    }
+    let mut out = Vec::new();
+    for (path, edits) in edits {
+        let Ok(text) = ctx.overlay.read(&path) else {
+            continue;
+        };
         let new = distill_scan::splice(&text, edits.iter().map(|(s, t)| (s.clone(), t.as_bytes())));
         out.push((path.clone(), text.len() as u64, new.len() as u64));
         ctx.overlay.write(&path, new);
@@ -594,24 +669,33 @@ fn preload_tables(
     out
 }
 
-/// A script's Vite preload table, and each `__vite__mapDeps([…])` list that indexes it: its
-/// span, its indices, and the files it preloads for (the items it lists and the `import()`
-/// it belongs to).
-struct Preloads {
-    table: distill_scan::loader::PreloadTable,
-    items: Vec<String>,
-    calls: Vec<(std::ops::Range<usize>, Vec<usize>, Vec<String>)>,
+/// The `__vite__mapDeps([…])` lists of a script that holds its own preload table (see
+/// [`mapdeps_calls_with_targets`]).
+fn own_preload_calls(
+    path: &str,
+    text: &[u8],
+) -> Vec<(std::ops::Range<usize>, Vec<usize>, Vec<String>)> {
+    let Some(table) = distill_scan::loader::vite_preload_table(text) else {
+        return Vec::new();
+    };
+    let items: Vec<String> = table.items.iter().map(|i| i.path.clone()).collect();
+    mapdeps_calls_with_targets(path, text, table.list.end, &items)
 }
 
-fn preloads(path: &str, text: &[u8]) -> Option<Preloads> {
-    let table = distill_scan::loader::vite_preload_table(text)?;
-    let items: Vec<String> = table.items.iter().map(|i| i.path.clone()).collect();
+/// Each `__vite__mapDeps([…])` list after `from`: its span, its indices into `items`, and the
+/// files it preloads for (the items it lists and the `import()` it belongs to).
+fn mapdeps_calls_with_targets(
+    path: &str,
+    text: &[u8],
+    from: usize,
+    items: &[String],
+) -> Vec<(std::ops::Range<usize>, Vec<usize>, Vec<String>)> {
     let dynamic: Vec<(usize, String)> = distill_scan::js::references(text)
         .into_iter()
         .filter(|r| r.kind == EdgeKind::Dynamic)
         .filter_map(|r| Some((r.span.end, paths::resolve(path, &r.specifier, "/")?)))
         .collect();
-    let calls = mapdeps_calls(text, table.list.end)
+    mapdeps_calls(text, from)
         .into_iter()
         .map(|(list, indices)| {
             let mut targets: Vec<String> = indices
@@ -628,12 +712,7 @@ fn preloads(path: &str, text: &[u8]) -> Option<Preloads> {
             }
             (list, indices, targets)
         })
-        .collect();
-    Some(Preloads {
-        table,
-        items,
-        calls,
-    })
+        .collect()
 }
 
 /// The files a page or a preload list fetches ahead: named by a `<script>` or
@@ -674,10 +753,12 @@ fn preloaded(ctx: &Context) -> (BTreeSet<String>, BTreeSet<String>) {
         .iter()
         .filter(|f| f.kind == FileKind::Script)
     {
-        if let Ok(text) = ctx.overlay.read(&f.path)
-            && let Some(found) = preloads(&f.path, &text)
-        {
-            out.extend(found.calls.into_iter().flat_map(|(_, _, t)| t));
+        if let Ok(text) = ctx.overlay.read(&f.path) {
+            out.extend(
+                own_preload_calls(&f.path, &text)
+                    .into_iter()
+                    .flat_map(|(_, _, t)| t),
+            );
         }
     }
     (out, modules)
@@ -860,4 +941,241 @@ fn next_advice(options: &Options) -> Vec<String> {
         ),
         "Turbopack: load heavy components with next/dynamic, and list barrel-file packages in experimental.optimizePackageImports.".into(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, optimize};
+    use distill_fs::{FileSource, MemSource};
+    use distill_schema::Stage;
+    use oxc_sourcemap::SourceMapBuilder;
+
+    /// A map giving each line of `code` to the source named for the first line at or before it.
+    fn map_by_lines(file: &str, code: &str, owners: &[(u32, &str)]) -> String {
+        let mut b = SourceMapBuilder::default();
+        b.set_file(file);
+        let ids: Vec<u32> = owners
+            .iter()
+            .map(|(_, s)| b.set_source_and_content(s, ""))
+            .collect();
+        for line in 0..u32::try_from(code.lines().count()).unwrap() {
+            let owner = owners.iter().rposition(|(l, _)| *l <= line).unwrap();
+            b.add_token(line, 0, line, 0, Some(ids[owner]), None);
+        }
+        b.into_sourcemap().to_json_string()
+    }
+
+    /// The entry starts with Vite's preload table and a vendor package, so the table moves into
+    /// the vendor part; the lazy chunk it preloads starts with another package. With
+    /// `b_has_vendor`, the lazy chunk splits too and its part joins the table: inside the
+    /// entry's part, after that part was named.
+    fn build(b_has_vendor: bool) -> MemSource {
+        let filler = "x".repeat(2000);
+        let a = format!(
+            "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"assets/B-BBBBBBBB.js\"])))=>i.map(i=>d[i]);\n\
+             const big=\"{filler}\";\n\
+             function __vitePreload(f,d){{return f()}}\n\
+             const go=()=>__vitePreload(()=>import(\"./B-BBBBBBBB.js\"),__vite__mapDeps([0]));\n\
+             go().then(m=>console.log(m.g(),big.length));\n\
+             //# sourceMappingURL=index-AAAAAAAA.js.map\n"
+        );
+        let a_map = map_by_lines(
+            "index-AAAAAAAA.js",
+            &a,
+            &[(0, "../node_modules/big/index.js"), (2, "../src/main.js")],
+        );
+        let b = format!(
+            "const big2=\"{filler}\";\n\
+             function f(){{return big2.length}}\n\
+             export const g=()=>f();\n\
+             export const h=\"{filler}\";\n\
+             //# sourceMappingURL=B-BBBBBBBB.js.map\n"
+        );
+        let b_map = map_by_lines(
+            "B-BBBBBBBB.js",
+            &b,
+            &[
+                (
+                    0,
+                    if b_has_vendor {
+                        "../node_modules/big2/index.js"
+                    } else {
+                        "../src/b0.js"
+                    },
+                ),
+                (2, "../src/B.js"),
+            ],
+        );
+        MemSource::new()
+            .with(
+                "index.html",
+                r#"<script type="module" src="/assets/index-AAAAAAAA.js"></script>"#,
+            )
+            .with("assets/index-AAAAAAAA.js", a)
+            .with("assets/index-AAAAAAAA.js.map", a_map)
+            .with("assets/B-BBBBBBBB.js", b)
+            .with("assets/B-BBBBBBBB.js.map", b_map)
+    }
+
+    /// What the split left: the entry's vendor part (path and text), every text file by path,
+    /// and the split stage's change reasons.
+    struct Outcome {
+        part: String,
+        part_text: String,
+        files: std::collections::BTreeMap<String, String>,
+        reasons: Vec<String>,
+    }
+
+    fn split(b_has_vendor: bool) -> Outcome {
+        let src = build(b_has_vendor);
+        let b = distill_ingest::ingest(&src).unwrap().build;
+        let options = Options {
+            minify: None,
+            images: None,
+            compress: None,
+            split: Some(distill_split::Options {
+                max_chunk: 100_000,
+                min_part: 100,
+                vendor: true,
+            }),
+            ..Options::default()
+        };
+        let done = optimize(&src, &b, &options);
+        let stage = done
+            .stages
+            .iter()
+            .find(|s| s.stage == Stage::Split)
+            .unwrap();
+        let part = stage
+            .changes
+            .iter()
+            .filter_map(|c| c.written.as_deref())
+            .find(|w| w.contains("vendor-big-"))
+            .unwrap_or_else(|| panic!("{stage:#?}"))
+            .to_owned();
+        let (all, _) = done.overlay.walk(&|_| false);
+        let files = all
+            .into_iter()
+            .filter(|p| done.overlay.read(p).is_ok())
+            .filter_map(|p| {
+                let text = String::from_utf8(done.overlay.read(&p).ok()?).ok()?;
+                Some((p, text))
+            })
+            .collect::<std::collections::BTreeMap<_, _>>();
+        Outcome {
+            part_text: files[&part].clone(),
+            part,
+            files,
+            reasons: stage
+                .changes
+                .iter()
+                .filter_map(|c| c.reason.clone())
+                .collect(),
+        }
+    }
+
+    /// What the entry prints under Node, with the build's files as ES modules; `None` (the
+    /// reason printed) without Node, which fails instead under `DISTILL_REQUIRE_NODE=1`.
+    #[allow(clippy::disallowed_methods, reason = "tests write their own inputs")]
+    fn run_in_node(files: &std::collections::BTreeMap<String, String>) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let to = dir.path().join(path);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::write(to, text).unwrap();
+        }
+        std::fs::write(dir.path().join("package.json"), r#"{"type":"module"}"#).unwrap();
+        let out = std::process::Command::new("node")
+            .arg("assets/index-AAAAAAAA.js")
+            .current_dir(dir.path())
+            .output();
+        match out {
+            Ok(o) => {
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                Some(String::from_utf8(o.stdout).unwrap())
+            }
+            Err(e) => {
+                assert!(
+                    std::env::var("DISTILL_REQUIRE_NODE").as_deref() != Ok("1"),
+                    "DISTILL_REQUIRE_NODE=1 but `node` cannot run: {e}"
+                );
+                eprintln!("skipped running the split build: node cannot run: {e}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn a_part_edited_after_it_was_cut_is_named_by_its_final_bytes() {
+        let alone = split(false);
+        let both = split(true);
+        // The table moved into the entry's part; with the lazy chunk split too, the table
+        // names its part as well: other bytes, so another name.
+        assert!(
+            alone.part_text.contains("__vite__mapDeps"),
+            "{}",
+            alone.part_text
+        );
+        assert!(
+            both.part_text.contains("vendor-big2-"),
+            "{}\n{:#?}\n{:#?}",
+            both.part_text,
+            both.reasons,
+            both.files.keys()
+        );
+        assert_ne!(alone.part_text, both.part_text);
+        assert_ne!(alone.part, both.part);
+        assert!(
+            both.reasons
+                .iter()
+                .any(|r| r.contains("named by its final bytes")),
+            "{:#?}",
+            both.reasons
+        );
+        // Both builds cut the same part first (the same bytes: the table naming B only), so
+        // `alone`'s name is the one `both` cut it with. Nothing names it any more.
+        let name = |p: &str| p.rsplit('/').next().unwrap().to_owned();
+        let stale: Vec<&String> = both
+            .files
+            .iter()
+            .filter(|(_, t)| t.contains(&name(&alone.part)))
+            .map(|(p, _)| p)
+            .collect();
+        assert!(stale.is_empty(), "{stale:?} name {}", alone.part);
+        // The lazy chunk's part is preloaded with it: in the table and in the entry's list.
+        assert!(
+            both.files["assets/index-AAAAAAAA.js"].contains("__vite__mapDeps([0,1])"),
+            "{}",
+            both.files["assets/index-AAAAAAAA.js"]
+        );
+        assert!(both.files["index.html"].contains(&name(&both.part)));
+        assert!(both.files["assets/index-AAAAAAAA.js"].contains(&name(&both.part)));
+        assert!(
+            both.part_text
+                .contains(&format!("sourceMappingURL={}.map", name(&both.part))),
+            "{}",
+            both.part_text
+        );
+        assert!(both.files.contains_key(&format!("{}.map", both.part)));
+        // And the app runs as before.
+        let src = build(true);
+        let (paths, _) = src.walk(&|_| false);
+        let original = paths
+            .iter()
+            .map(|p| (p.clone(), String::from_utf8(src.read(p).unwrap()).unwrap()))
+            .collect();
+        if let (Some(before), Some(after)) = (run_in_node(&original), run_in_node(&both.files)) {
+            assert_eq!(before, "2000 2000\n");
+            assert_eq!(before, after);
+        }
+        // Without the later edit the name is the one the part was cut with.
+        assert!(
+            !alone
+                .reasons
+                .iter()
+                .any(|r| r.contains("named by its final bytes")),
+            "{:#?}",
+            alone.reasons
+        );
+    }
 }
