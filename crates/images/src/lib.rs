@@ -7,7 +7,8 @@
 //!   or progressive (whichever is smaller), EXIF/XMP/comments dropped, ICC profile and orientation
 //!   kept. Optionally lossy at [`Options::jpeg_quality`], kept only when smaller and its SSIM
 //!   against the original is at least [`Options::jpeg_min_ssim`].
-//! - **SVG**: minified with oxvg (svgo's plugins in Rust); SVGs with scripts, `<foreignObject>`
+//! - **SVG**: minified with oxvg (svgo's plugins in Rust), job by job where its preset moves pixels,
+//!   then inert style declarations dropped; SVGs with scripts, `<foreignObject>`
 //!   or external references are refused.
 //! - **GIF, WebP, AVIF**: left as they are.
 //! - **Siblings**: WebP and AVIF copies on request, never replacing the original.
