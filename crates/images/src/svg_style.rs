@@ -13,6 +13,8 @@
 //!   (those inherit from the `<use>`, which this pass does not follow);
 //! - it is a stroke property of a shape with no children whose own style says `stroke:none`,
 //!   or a fill property of one whose own style says `fill:none`: nothing is painted with it.
+//!   (Stroke properties only in documents without `<marker>`: markers scale with the stroke
+//!   width even where no stroke is painted.)
 //!
 //! Documents with a stylesheet (`<style>` or an `xml-stylesheet` instruction) are left alone: a
 //! rule could match any element and take over once a declaration is gone. Attributes written
@@ -81,9 +83,14 @@ pub(crate) fn drop_inert_declarations(svg: &str) -> Option<String> {
         .filter(|a| a.name() == "href")
         .filter_map(|a| a.value().strip_prefix('#'))
         .collect();
+    let scope = Scope {
+        svg,
+        used,
+        markers: doc.descendants().any(|n| n.tag_name().name() == "marker"),
+    };
     let initial: Vec<Option<&str>> = INHERITED.iter().map(|(_, v)| Some(*v)).collect();
     let mut edits = Vec::new();
-    walk(svg, doc.root_element(), &initial, false, &used, &mut edits);
+    walk(&scope, doc.root_element(), &initial, false, &mut edits);
     if edits.is_empty() {
         return None;
     }
@@ -140,15 +147,25 @@ pub(crate) fn declarations(style: &str) -> Option<Vec<Declaration<'_>>> {
         .collect()
 }
 
+/// What every element's walk reads: the document's text, the ids `<use>` draws, and whether
+/// it has markers.
+struct Scope<'a> {
+    svg: &'a str,
+    used: HashSet<&'a str>,
+    markers: bool,
+}
+
 fn walk<'a>(
-    svg: &str,
+    scope: &Scope<'_>,
     node: Node<'a, 'a>,
     inherited: &[Option<&'a str>],
     mut drawn_by_use: bool,
-    used: &HashSet<&str>,
     edits: &mut Vec<(Range<usize>, String)>,
 ) {
-    drawn_by_use |= node.attribute("id").is_some_and(|id| used.contains(id));
+    let svg = scope.svg;
+    drawn_by_use |= node
+        .attribute("id")
+        .is_some_and(|id| scope.used.contains(id));
     let style = node.attributes().find(|a| a.name() == "style");
     // The style's declarations, when they can be read exactly and the raw text is the value.
     let declared = style.and_then(|a| {
@@ -187,7 +204,9 @@ fn walk<'a>(
                 return true;
             }
             leaf_shape
-                && ((STROKE_ONLY.contains(&d.name) && own("stroke") == Some("none"))
+                && ((!scope.markers
+                    && STROKE_ONLY.contains(&d.name)
+                    && own("stroke") == Some("none"))
                     || (FILL_ONLY.contains(&d.name) && own("fill") == Some("none")))
         };
         let kept: Vec<String> = decls
@@ -229,7 +248,7 @@ fn walk<'a>(
         })
         .collect();
     for child in node.children().filter(Node::is_element) {
-        walk(svg, child, &computed, drawn_by_use, used, edits);
+        walk(scope, child, &computed, drawn_by_use, edits);
     }
 }
 
@@ -305,6 +324,12 @@ mod tests {
         ))
         .unwrap();
         assert!(out.contains(r#"<g style="stroke-width:2">"#), "{out}");
+        // Markers scale with the stroke width, painted or not.
+        let out = drop(&doc(
+            r##"<marker id="m"><path d="M0 0h1"/></marker><path marker-end="url(#m)" style="stroke:none;stroke-width:2" d="M0 0h5"/>"##,
+        ))
+        .unwrap();
+        assert!(out.contains(r#"style="stroke-width:2""#), "{out}");
     }
 
     #[test]
