@@ -175,8 +175,8 @@ pub enum Method {
         min_ssim: f64,
     },
     /// oxvg with this preset: `default`, `conservative`, or what the job-by-job search kept
-    /// (`default without convertPathData, …`); `inert style declarations dropped` when the
-    /// lossless style pass helped.
+    /// (`default, job by job: 30 of 35 jobs; convertPathData moved pixels; …`); `inert style
+    /// declarations dropped` when the lossless style pass helped.
     SvgMinified { preset: String },
 }
 

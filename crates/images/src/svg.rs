@@ -5,8 +5,8 @@
 //! can be proven: starting from a conservative set that only removes comments, metadata, editor
 //! data, the doctype and the XML declaration, it adds the default preset's jobs in groups, halving
 //! a group whose output renders differently until the job that moves pixels is found alone; such
-//! a job gets one more try with five decimals instead of three wherever it rounds numbers, and is
-//! otherwise left out. Every accepted step is smaller (or no larger) and renders identically, so
+//! a job gets one more try with five decimals instead of three wherever it rounds numbers, then
+//! with eight (and no curve approximated), and is otherwise left out. Every accepted step is smaller (or no larger) and renders identically, so
 //! the result is too. Set `DISTILL_SVG_DEBUG` to see on stderr what was tried and why it failed.
 //!
 //! Text cannot be verified by rendering (no fonts are loaded, so nothing depends on the machine).
@@ -308,8 +308,8 @@ pub(crate) fn optimize(bytes: &[u8], _options: &Options, out: &mut Outcome) {
         last_problem: None,
     };
     if search.reference.text == TextState::Visible {
-        search.try_preset("conservative", &conservative());
-    } else if !search.try_preset("default", &Jobs::default()) {
+        let _ = search.try_preset("conservative", &conservative());
+    } else if search.try_preset("default", &Jobs::default()).is_err() {
         search.job_by_job();
     }
     search.drop_inert_declarations();
@@ -367,6 +367,15 @@ struct Search<'a> {
     last_problem: Option<String>,
 }
 
+/// Why an attempt was not kept.
+#[derive(Debug, PartialEq)]
+enum Miss {
+    /// It verified, but is no smaller than the best so far.
+    NoGain,
+    /// It changed pixels or text, or failed.
+    Unfaithful,
+}
+
 /// oxvg jobs by their config name (camelCase, as in svgo), with their settings; serialized in
 /// the order oxvg runs them.
 type JobMap = serde_json::Map<String, serde_json::Value>;
@@ -380,25 +389,32 @@ fn job_map(jobs: &Jobs) -> JobMap {
 
 impl Search<'_> {
     /// Runs `jobs`; a verified output no larger than the best so far becomes the best.
-    fn try_preset(&mut self, name: &str, jobs: &Jobs) -> bool {
+    fn try_preset(&mut self, name: &str, jobs: &Jobs) -> Result<(), Miss> {
         let outcome = minify(self.input, jobs).and_then(|min| {
             if min.len() > self.best || (self.found.is_none() && min.len() == self.best) {
-                return Err(format!("not smaller ({} B)", min.len()));
+                return Ok(Err(min.len()));
             }
-            self.reference.check(&min).map(|()| min)
+            self.reference.check(&min).map(|()| Ok(min))
         });
+        let debug = std::env::var_os("DISTILL_SVG_DEBUG").is_some();
         match outcome {
-            Ok(min) => {
+            Ok(Ok(min)) => {
                 self.best = min.len();
                 self.found = Some((min, name.to_owned()));
-                true
+                Ok(())
+            }
+            Ok(Err(len)) => {
+                if debug {
+                    eprintln!("{name}: not smaller ({len} B)");
+                }
+                Err(Miss::NoGain)
             }
             Err(e) => {
-                if std::env::var_os("DISTILL_SVG_DEBUG").is_some() {
+                if debug {
                     eprintln!("{name}: {e}");
                 }
                 self.last_problem = Some(format!("{name}: {e}"));
-                false
+                Err(Miss::Unfaithful)
             }
         }
     }
@@ -414,7 +430,7 @@ impl Search<'_> {
             return;
         };
         let preset = match &self.found {
-            Some((_, preset)) => format!("{preset}, inert style declarations dropped"),
+            Some((_, preset)) => format!("{preset}; inert style declarations dropped"),
             None => "inert style declarations dropped".to_owned(),
         };
         match self.reference.check(&min) {
@@ -432,33 +448,35 @@ impl Search<'_> {
         }
     }
 
-    fn try_map(&mut self, name: &str, map: &JobMap) -> bool {
+    fn try_map(&mut self, name: &str, map: &JobMap) -> Result<(), Miss> {
         match serde_json::from_value::<Jobs>(serde_json::Value::Object(map.clone())) {
             Ok(jobs) => self.try_preset(name, &jobs),
             Err(e) => {
                 self.last_problem = Some(format!("{name}: {e}"));
-                false
+                Err(Miss::Unfaithful)
             }
         }
     }
 
     /// The default preset's jobs that keep every pixel, found by halving groups that do not
-    /// (see the module doc). The conservative set is the floor.
+    /// (see the module doc). The conservative set is the floor, kept when it alone saves bytes.
     fn job_by_job(&mut self) {
         let mut accepted = job_map(&conservative());
-        if !self.try_map("conservative", &accepted) {
-            return;
-        }
+        let _ = self.try_map("conservative", &accepted);
         let variants = [
             ("5 decimals", job_map(&precise())),
             ("8 decimals", job_map(&exact())),
         ];
-        let candidates: Vec<(String, serde_json::Value)> = job_map(&Jobs::default())
-            .into_iter()
-            .filter(|(name, _)| !accepted.contains_key(name))
+        let default = job_map(&Jobs::default());
+        let candidates: Vec<(String, serde_json::Value)> = default
+            .iter()
+            .filter(|(name, _)| !accepted.contains_key(*name))
+            .map(|(name, config)| (name.clone(), config.clone()))
             .collect();
         let mut notes = Notes::default();
         self.add(&mut accepted, &candidates, &variants, &mut notes);
+        notes.applied = accepted.keys().filter(|k| default.contains_key(*k)).count();
+        notes.total = default.len();
         if let Some((_, preset)) = self.found.as_mut() {
             *preset = notes.describe();
         }
@@ -478,12 +496,17 @@ impl Search<'_> {
             .map(|(name, _)| name.as_str())
             .collect::<Vec<_>>()
             .join("+");
-        if self.try_map(&label, &trial) {
-            *accepted = trial;
-            return;
-        }
+        let miss = match self.try_map(&label, &trial) {
+            Ok(()) => {
+                *accepted = trial;
+                return;
+            }
+            Err(miss) => miss,
+        };
         match group {
             [] => {}
+            // A job that keeps every pixel but saves nothing is simply not needed.
+            [_] if miss == Miss::NoGain => {}
             [(name, config)] => {
                 let mut tried = vec![config];
                 for (how, map) in variants {
@@ -493,7 +516,7 @@ impl Search<'_> {
                     tried.push(variant);
                     let mut trial = accepted.clone();
                     trial.insert(name.clone(), variant.clone());
-                    if self.try_map(&format!("{name} at {how}"), &trial) {
+                    if self.try_map(&format!("{name} at {how}"), &trial).is_ok() {
                         *accepted = trial;
                         notes.changed.push(format!("{name} at {how}"));
                         return;
@@ -513,24 +536,28 @@ impl Search<'_> {
 /// What the job-by-job search changed from the default preset, for the report.
 #[derive(Default)]
 struct Notes {
+    /// Jobs that moved pixels even at the variants' precision.
     left_out: Vec<String>,
+    /// Jobs kept at a variant's precision.
     changed: Vec<String>,
+    /// How many of the default preset's jobs the result ran, of how many.
+    applied: usize,
+    total: usize,
 }
 
 impl Notes {
     fn describe(&self) -> String {
-        let mut parts = Vec::new();
+        let mut parts = vec![format!(
+            "default, job by job: {} of {} jobs",
+            self.applied, self.total
+        )];
         if !self.left_out.is_empty() {
-            parts.push(format!("without {}", self.left_out.join(", ")));
+            parts.push(format!("{} moved pixels", self.left_out.join(", ")));
         }
         if !self.changed.is_empty() {
             parts.push(self.changed.join(", "));
         }
-        if parts.is_empty() {
-            "default, job by job".into()
-        } else {
-            format!("default {}", parts.join("; "))
-        }
+        parts.join("; ")
     }
 }
 

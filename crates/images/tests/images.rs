@@ -604,8 +604,8 @@ fn svg_jobs_that_move_pixels_are_left_out_one_by_one() {
         panic!("{:?}", r.method)
     };
     assert!(
-        preset.starts_with("default ")
-            && (preset.contains("without") || preset.contains("decimals")),
+        preset.starts_with("default, job by job")
+            && (preset.contains("moved pixels") || preset.contains("decimals")),
         "{preset}"
     );
     assert_eq!(render(input).data(), render(out).data());
