@@ -615,6 +615,13 @@ fn svg_jobs_that_move_pixels_are_left_out_one_by_one() {
         !text.contains("<g>") && text.contains("red") && !text.contains("<!--"),
         "{text}"
     );
+    // With nothing for the conservative set to remove (this is how oxvg writes it back), the
+    // search still runs from it.
+    let clean = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><g><g><path d="M.1234567.1234567.8765432.2345678.5123456.9345678Z" fill="red"/></g></g></svg>"##;
+    let o = optimize("clean.svg", clean, &Options::default());
+    let out = replaced(&o);
+    assert!(!String::from_utf8_lossy(out).contains("<g>"));
+    assert_eq!(render(clean).data(), render(out).data());
 }
 
 #[test]
