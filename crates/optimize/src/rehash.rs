@@ -362,6 +362,34 @@ mod tests {
     }
 
     #[test]
+    fn integrity_vouches_for_the_renamed_file() {
+        let src = build().with(
+            "index.html",
+            r#"<script type="module" src="/assets/a-AAAAAAAA.js" integrity="sha384-stale" crossorigin></script>"#,
+        );
+        let b = distill_ingest::ingest(&src).unwrap().build;
+        let options = Options {
+            images: None,
+            compress: None,
+            rehash: true,
+            ..Options::default()
+        };
+        let done = optimize(&src, &b, &options);
+        let html = String::from_utf8(done.overlay.read("index.html").unwrap()).unwrap();
+        let tag = distill_scan::html::tags(&html)
+            .into_iter()
+            .find(|t| t.name == "script")
+            .unwrap();
+        let new_a = tag.attr("src").unwrap().trim_start_matches('/').to_owned();
+        assert_ne!(new_a, "assets/a-AAAAAAAA.js");
+        let bytes = done.overlay.read(&new_a).unwrap();
+        assert_eq!(
+            tag.attr("integrity").unwrap(),
+            crate::integrity::recompute("sha384-stale", &bytes)
+        );
+    }
+
+    #[test]
     fn hashed_names() {
         assert_eq!(
             hashed_name("assets/Editor-B-Yvj8W-.js"),

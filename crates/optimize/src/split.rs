@@ -2,7 +2,7 @@
 //! starts with `node_modules` code) cut into parts with [`distill_split`], then everything that
 //! loads chunks told about the new ones:
 //!
-//! - HTML: a `<link rel="modulepreload">` after every tag that loads or preloads a split chunk
+//! - HTML: a `<link rel="modulepreload">` after every element that loads or preloads a split chunk
 //!   (with `crossorigin` and `integrity` when that tag has them), so the parts download with it
 //!   instead of after it;
 //! - Vite's preload table (`__vite__mapDeps`): the parts are added to the table and to every
@@ -465,6 +465,8 @@ fn preload_html(
             continue;
         };
         let tags = distill_scan::html::tags(&text);
+        // ASCII lowercasing keeps every byte offset.
+        let lower = text.to_ascii_lowercase();
         let already: BTreeSet<String> = tags
             .iter()
             .filter_map(|t| {
@@ -490,6 +492,20 @@ fn preload_html(
             let Some(url) = url else { continue };
             let Some(target) = chunk_named(doc, url, by_chunk) else {
                 continue;
+            };
+            // After the element: what follows a `<script>` start tag is script text, where a
+            // tag would never be parsed. An unterminated script gets no links.
+            let at = if t.name == "script" {
+                let close = lower
+                    .get(t.span.end..)
+                    .and_then(|rest| rest.find("</script"))
+                    .map(|i| t.span.end + i);
+                match close.and_then(|c| lower.get(c..)?.find('>').map(|i| c + i + 1)) {
+                    Some(at) => at,
+                    None => continue,
+                }
+            } else {
+                t.span.end
             };
             let prefix = url.split(['?', '#']).next().unwrap_or(url);
             let prefix = prefix.rfind('/').map_or("", |i| &prefix[..=i]);
@@ -517,7 +533,7 @@ fn preload_html(
                 links.push('>');
             }
             if !links.is_empty() {
-                edits.push((t.span.end..t.span.end, links));
+                edits.push((at..at, links));
             }
         }
         if edits.is_empty() {
@@ -1009,7 +1025,7 @@ mod tests {
         MemSource::new()
             .with(
                 "index.html",
-                r#"<script type="module" src="/assets/index-AAAAAAAA.js"></script>"#,
+                r#"<script type="module" src="/assets/index-AAAAAAAA.js" integrity="sha384-stale" crossorigin></script>"#,
             )
             .with("assets/index-AAAAAAAA.js", a)
             .with("assets/index-AAAAAAAA.js.map", a_map)
@@ -1157,6 +1173,26 @@ mod tests {
             both.part_text
         );
         assert!(both.files.contains_key(&format!("{}.map", both.part)));
+        // Every `integrity=` vouches for the bytes its tag names, the renamed part's included.
+        let html = &both.files["index.html"];
+        let tags: Vec<_> = distill_scan::html::tags(html)
+            .into_iter()
+            .filter(|t| t.attr("integrity").is_some())
+            .collect();
+        assert!(tags.len() >= 2, "{html}");
+        assert!(
+            html.find("modulepreload") > html.find("</script>"),
+            "the links go after the script element, not into its text: {html}"
+        );
+        for t in tags {
+            let url = t.attr("src").or_else(|| t.attr("href")).unwrap();
+            let file = &both.files[url.trim_start_matches('/')];
+            assert_eq!(
+                t.attr("integrity").unwrap(),
+                crate::integrity::recompute("sha384-x", file.as_bytes()),
+                "{url}"
+            );
+        }
         // And the app runs as before.
         let src = build(true);
         let (paths, _) = src.walk(&|_| false);
