@@ -3,7 +3,7 @@
 //! to exactly the pixels of the original, and Next.js's `public/` folder is optimized beside the
 //! copied `.next`.
 
-use crate::optimize::{code, optimize, tree};
+use crate::optimize::{code, optimize, optimize_copy, tree};
 use crate::util::*;
 use serde_json::Value;
 use std::path::Path;
@@ -184,19 +184,7 @@ fn an_entrys_image_budget_measures_the_optimized_images() {
     // Sent as they are: the brotli column is the raw bytes.
     assert_eq!(entry["imageSizes"]["brotli"], raw_before);
 
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    optimize(
-        &[
-            dist.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-cache",
-            "--no-minify",
-            "--no-compress",
-        ],
-        0,
-    );
+    let (tmp, out) = optimize_copy(&dist, &["--no-cache", "--no-minify", "--no-compress"]);
     let after = analyze_json(&out, &["--encodings", "raw,brotli"]);
     let raw_after = load_set(&after, "entries", "index.html")["imageSizes"]["raw"]
         .as_u64()

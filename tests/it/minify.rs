@@ -3,7 +3,7 @@
 //! files that cannot be minified are kept with a diagnostic while the rest is minified.
 
 use crate::browser::{browser_available, same_in_chromium, same_pages, visit};
-use crate::optimize::{optimize, tree};
+use crate::optimize::{optimize, optimize_copy, tree};
 use crate::serve::NextServer;
 use crate::serve::Server;
 use crate::util::*;
@@ -267,19 +267,7 @@ fn minify_can_be_turned_off_and_bad_targets_are_refused() {
     let Some(dist) = fixture("vite-nomin", "dist") else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    optimize(
-        &[
-            dist.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-minify",
-            "--no-images",
-            "--no-cache",
-        ],
-        0,
-    );
+    let (tmp, out) = optimize_copy(&dist, &["--no-minify", "--no-images", "--no-cache"]);
     let copied = tree(&out);
     for (path, bytes) in tree(&dist) {
         assert_eq!(copied[&path], bytes, "{path}");

@@ -315,9 +315,15 @@ pub fn minify_js(
             let (out, _) = js_oxc::minify(path, &swc.code, kind, opts, want_map)?;
             let used = js_oxc::parse_features(&out.code, kind)
                 .map_err(|(line, column, message)| invalid("oxc", line, column, message))?;
-            if used.first_unsupported(features, &opts.targets.js).is_some()
-                || legal_comments(&out.code) < legal_comments(&swc.code)
-            {
+            if used.first_unsupported(features, &opts.targets.js).is_some() {
+                return Err(invalid(
+                    "oxc",
+                    1,
+                    1,
+                    "a second pass used syntax the targets lack".into(),
+                ));
+            }
+            if legal_comments(&out.code) < legal_comments(&swc.code) {
                 return Err(invalid(
                     "oxc",
                     1,

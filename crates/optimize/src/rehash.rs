@@ -319,16 +319,21 @@ mod tests {
             .with("assets/c-CCCCCCCC.png", "not changed")
     }
 
-    #[test]
-    fn changed_files_and_their_referrers_get_new_names_everywhere() {
-        let src = build();
-        let b = distill_ingest::ingest(&src).unwrap().build;
-        let options = Options {
+    /// Minify (so b shrinks) and rehash; no images, no precompressed copies.
+    fn rehash_only() -> Options {
+        Options {
             images: None,
             compress: None,
             rehash: true,
             ..Options::default()
-        };
+        }
+    }
+
+    #[test]
+    fn changed_files_and_their_referrers_get_new_names_everywhere() {
+        let src = build();
+        let b = distill_ingest::ingest(&src).unwrap().build;
+        let options = rehash_only();
         let done = optimize(&src, &b, &options);
         let stage = done
             .stages
@@ -368,12 +373,7 @@ mod tests {
             r#"<script type="module" src="/assets/a-AAAAAAAA.js" integrity="sha384-stale" crossorigin></script>"#,
         );
         let b = distill_ingest::ingest(&src).unwrap().build;
-        let options = Options {
-            images: None,
-            compress: None,
-            rehash: true,
-            ..Options::default()
-        };
+        let options = rehash_only();
         let done = optimize(&src, &b, &options);
         let html = String::from_utf8(done.overlay.read("index.html").unwrap()).unwrap();
         let tag = distill_scan::html::tags(&html)

@@ -465,8 +465,6 @@ fn preload_html(
             continue;
         };
         let tags = distill_scan::html::tags(&text);
-        // ASCII lowercasing keeps every byte offset.
-        let lower = text.to_ascii_lowercase();
         let already: BTreeSet<String> = tags
             .iter()
             .filter_map(|t| {
@@ -495,17 +493,8 @@ fn preload_html(
             };
             // After the element: what follows a `<script>` start tag is script text, where a
             // tag would never be parsed. An unterminated script gets no links.
-            let at = if t.name == "script" {
-                let close = lower
-                    .get(t.span.end..)
-                    .and_then(|rest| rest.find("</script"))
-                    .map(|i| t.span.end + i);
-                match close.and_then(|c| lower.get(c..)?.find('>').map(|i| c + i + 1)) {
-                    Some(at) => at,
-                    None => continue,
-                }
-            } else {
-                t.span.end
+            let Some(at) = t.element_end else {
+                continue;
             };
             let prefix = url.split(['?', '#']).next().unwrap_or(url);
             let prefix = prefix.rfind('/').map_or("", |i| &prefix[..=i]);

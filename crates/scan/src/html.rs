@@ -19,6 +19,10 @@ pub struct Tag {
     /// From `<` to `>` inclusive (or to the end of the document when unterminated).
     pub span: Span,
     pub attrs: Vec<Attr>,
+    /// Where the whole element ends: after the `>` of `</script>` for a `<script>` (`None` when
+    /// it is never closed), the end of the tag for a `<link>`. What is inserted here follows
+    /// the element instead of landing in its script text.
+    pub element_end: Option<usize>,
 }
 
 /// One attribute of a tag.
@@ -77,15 +81,19 @@ pub fn tags(html: &str) -> Vec<Tag> {
         let (attrs, end) = parse_attrs(html, j);
         i = end;
         let keep = name == "script" || name == "link";
+        let mut element_end = Some(end);
         if name == "script" {
             // Skip the element's text: inline JS may contain `<link` in strings.
-            i = find_ascii_ci(bytes, i, b"</script").unwrap_or(bytes.len());
+            let close = find_ascii_ci(bytes, i, b"</script");
+            i = close.unwrap_or(bytes.len());
+            element_end = close.and_then(|c| memchr::memchr(b'>', &bytes[c..]).map(|k| c + k + 1));
         }
         if keep {
             tags.push(Tag {
                 name,
                 span: start..end,
                 attrs,
+                element_end,
             });
             if tags.len() >= MAX_TAGS {
                 break;
@@ -228,6 +236,8 @@ mod tests {
         let found = tags(html);
         assert_eq!(found.len(), 3);
         assert_eq!(found[1].attr("href"), Some("x"));
+        assert_eq!(found[0].element_end, Some("<script>a</SCRIPT>".len()));
+        assert_eq!(found[2].element_end, None);
         assert!(tags("<link href=\"unterminated").len() == 1);
         assert!(tags("<").is_empty());
     }
